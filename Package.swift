@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+// gclab: a research workbench for concurrent and incremental garbage collection.
+// No package dependencies: toolchain modules only (Foundation, Dispatch, Synchronization, Glibc, XCTest).
+import PackageDescription
+
+let package = Package(
+    name: "gclab",
+    products: [
+        .executable(name: "gclab", targets: ["gclab"]),
+        .library(name: "ConcurrentGC", targets: ["ConcurrentGC"]),
+        .library(name: "Pacer", targets: ["Pacer"]),
+        .library(name: "Workloads", targets: ["Workloads"]),
+    ],
+    targets: [
+        // The managed heap, allocators, collectors, barriers and the checkmark verifier.
+        .target(name: "ConcurrentGC"),
+        // Pacing control logic only: no heap, no threads.
+        .target(name: "Pacer"),
+        // Self-checking programs that talk to the heap only through the mutator API.
+        .target(name: "Workloads", dependencies: ["ConcurrentGC"]),
+        // The command-line front end.
+        .executableTarget(name: "gclab", dependencies: ["ConcurrentGC", "Pacer", "Workloads"]),
+        .testTarget(name: "ConcurrentGCTests", dependencies: ["ConcurrentGC"]),
+        .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["ConcurrentGC", "Workloads"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,27 @@
+// Errors a heap reports to its mutators. Every message names the numbers involved.
+
+/// Why an allocation or heap set-up failed.
+public enum HeapError: Error, CustomStringConvertible, Equatable {
+    /// No room after a full collection.
+    case exhausted(requestedBytes: Int, liveBytes: Int, committedBytes: Int, limitBytes: Int)
+    /// The object is larger than any header can describe.
+    case objectTooLarge(bytes: Int, maxBytes: Int)
+    /// More reference fields than a header can describe, or negative sizes.
+    case invalidShape(referenceCount: Int, payloadBytes: Int)
+    /// The heap could not be set up as configured.
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case let .exhausted(requested, live, committed, limit):
+            return "heap exhausted: could not allocate \(requested) bytes with \(live) bytes live after a full "
+                + "collection, \(committed) bytes committed, limit --heap-max \(limit) bytes"
+        case let .objectTooLarge(bytes, maxBytes):
+            return "object of \(bytes) bytes is larger than the maximum object size of \(maxBytes) bytes"
+        case let .invalidShape(refs, payload):
+            return "invalid object shape: \(refs) reference fields, \(payload) payload bytes"
+        case let .invalidConfiguration(why):
+            return "invalid heap configuration: \(why)"
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// A mutator's thread-local state, in raw memory that never moves, so that the allocation fast path, the
+// barrier and the root operations reach it through one pointer with no reference counting.
+
+import Synchronization
+
+/// Per-mutator state. Only its owning thread touches it, except the collector while the world is stopped.
+@usableFromInline
+struct MutatorContext {
+    /// The main allocation region (small objects).
+    @usableFromInline var tlab = BumpRegion()
+    @usableFromInline let base: UnsafeMutableRawPointer
+    @usableFromInline let pollFlag: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Verify mode: check object headers on every access.
+    @usableFromInline let verify: Bool
+    /// The shadow stack of root slots.
+    @usableFromInline var roots: UnsafeMutablePointer<UInt32>
+    @usableFromInline var rootCount: Int = 0
+    @usableFromInline var rootCapacity: Int
+
+    /// Second region for medium objects (over a line) that do not fit the current hole (Immix overflow).
+    var overflow = BumpRegion()
+    let heap: Unmanaged<Heap>
+    var record: Unmanaged<MutatorRecord>
+}
+
+/// The registry entry of a mutator: owns its context.
+final class MutatorRecord {
+    let id: Int
+    let ctx: UnsafeMutablePointer<MutatorContext>
+    /// Under the world's monitor.
+    var state: MutatorState = .running
+
+    init(heap: Heap, id: Int) {
+        self.id = id
+        let capacity = max(16, heap.configuration.rootSlotsPerMutator)
+        ctx = .allocate(capacity: 1)
+        let roots = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        ctx.initialize(to: MutatorContext(base: heap.base, pollFlag: heap.world.pollFlag,
+                                          verify: heap.configuration.verify, roots: roots,
+                                          rootCapacity: capacity, heap: Unmanaged.passUnretained(heap),
+                                          record: Unmanaged.passUnretained(self)))
+    }
+
+    /// Frees the context; the record must be unregistered.
+    func destroy() {
+        ctx.pointee.roots.deallocate()
+        ctx.deinitialize(count: 1)
+        ctx.deallocate()
+    }
+}

@@ -1,0 +1,58 @@
+// Stop-the-world mark-sweep: the baseline collector.
+//
+// One pause per cycle: stop every mutator, retire their allocation buffers, start a new mark epoch, mark
+// from the roots, (verify), sweep the large objects, hand every used block to the lazy sweeper, set the
+// next GOGC trigger, restart the world. Immix blocks are swept later by the allocators, outside the pause.
+
+/// The `stw` collector.
+final class StopTheWorldCollector: Collector {
+    func collect(heap: Heap, requester: MutatorRecord?, reason: String, observedCycle: Int) {
+        let requestNs = heap.stats.elapsed()
+        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
+        let cycle = heap.cycles.load(ordering: .relaxed)
+        guard cycle == observedCycle else {  // someone else collected since the caller looked
+            heap.world.start(requester: requester)
+            return
+        }
+        let cpuStart = Clock.threadCPU()
+        let heapAtTrigger = heap.heapInUse.load(ordering: .relaxed)
+        heap.sampleHeap(force: true)
+
+        heap.retireAllBuffers()
+        let epoch = heap.space.prepareForMark()
+        var marker = Marker(heap: heap, epoch: epoch)
+        for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
+        heap.forEachRoot { raw, _ in marker.markRoot(raw) }
+        marker.drain()
+        marker.free()
+
+        var lostCount = 0
+        if heap.configuration.verify {
+            let check = Checkmark.verify(heap: heap, cycle: cycle + 1)
+            lostCount = check.lostCount
+            heap.stats.record(lost: check.lost, count: check.lostCount)
+        }
+        let largeFreed = heap.largeObjects.sweep(markBitmap: heap.markBitmap)
+        heap.uncommit(largeFreed)
+        heap.space.releaseAfterMark()
+        if heap.configuration.verify { heap.space.sweepAllNow() }
+
+        let live = marker.markedBytes
+        let nextTrigger = heap.gogcTrigger(liveBytes: live)
+        heap.live.store(live, ordering: .relaxed)
+        heap.heapInUse.store(live, ordering: .relaxed)
+        heap.trigger.store(nextTrigger, ordering: .relaxed)
+        heap.cycles.store(cycle + 1, ordering: .relaxed)
+        heap.sampleHeap(force: true)
+        let cpu = Clock.threadCPU() &- cpuStart
+        let endNs = heap.stats.elapsed()
+        heap.world.start(requester: requester)
+
+        heap.stats.record(PauseRecord(cycle: cycle + 1, kind: "stw-gc", startNs: requestNs,
+                                      timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs))
+        heap.stats.record(CycleRecord(cycle: cycle + 1, collector: "stw", reason: reason, startNs: requestNs, endNs: endNs,
+                                      heapAtTriggerBytes: heapAtTrigger, markedBytes: live,
+                                      markedObjects: marker.markedObjects, largeObjectBytesFreed: largeFreed,
+                                      nextTriggerBytes: nextTrigger, gcCPUNs: cpu, lostObjects: lostCount))
+    }
+}

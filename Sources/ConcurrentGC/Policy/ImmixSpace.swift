@@ -1,0 +1,217 @@
+// The Immix block space: hands 32 KiB blocks to threads and sweeps them lazily.
+//
+// Invariant: a block is in exactly one state, and only the thread that owns it (a TLAB, or the sweeper
+// that popped it) touches its lines and its slice of the mark bitmap outside a collection pause:
+//
+//   unused     never handed out since the reservation; reads as zeros
+//   free       swept and empty (its memory holds garbage unless `zeroed`)
+//   owned      a thread's current allocation block
+//   retired    was owned and is used up; waits for the next collection
+//   unswept    holds objects marked by the last collection and has not been swept since
+//   recyclable swept, with at least one hole (a run of free lines)
+//   full       swept, no hole
+//
+// A collection turns every owned, retired, recyclable and full block into unswept (all TLABs were retired
+// first). Sweeping is lazy: `acquireBlock` sweeps an unswept block when it takes one, so sweeping adds
+// nothing to the pause. Sweeping a block reads its line marks (a line is live when its byte equals the
+// last collection's epoch) and clears the block's mark bitmap for the next cycle. A block still unswept
+// when the next collection starts only needs its bitmap cleared: nothing was allocated into it, so the
+// new line marks describe it completely.
+
+/// What sweeping found in a block.
+enum SweepResult { case free, recyclable, full }
+
+/// The space of Immix blocks in the lower part of the reservation.
+final class ImmixSpace {
+    enum BlockState: UInt8 { case unused, free, owned, retired, unswept, recyclable, full }
+
+    let base: UnsafeMutableRawPointer
+    let blockCount: Int
+    let markBitmap: MarkBitmap
+    let lineMarks: LineMarkTable
+    /// Poison free lines when sweeping (verify mode), so a use of freed memory is caught.
+    let poison: Bool
+
+    private let monitor = Monitor()
+    // Under `monitor`:
+    private var state: [BlockState]
+    private var zeroed: [Bool]
+    private var freeBlocks: [Int32] = []
+    private var recyclableBlocks: [Int32] = []
+    private var unsweptBlocks: [Int32] = []
+    private var highWater = 1  // block 0 is never used: it keeps granule 0 free for null
+    /// The epoch of the last completed mark: a line is live when its byte equals it. Set in a pause,
+    /// read by sweepers and hole finders after it (the world-start lock orders the two).
+    /// Epochs run 1...255; a line byte of 0 was never marked.
+    private(set) var liveEpoch: UInt8 = 1
+    /// The epoch the marker writes. Equal to `liveEpoch` except while a mark is in progress, when lines
+    /// carrying either epoch count as used, so a concurrent marker and an allocator never disagree.
+    private(set) var markEpoch: UInt8 = 1
+
+    init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
+         poison: Bool) {
+        self.base = base
+        self.blockCount = blockCount
+        self.markBitmap = markBitmap
+        self.lineMarks = lineMarks
+        self.poison = poison
+        state = Array(repeating: .unused, count: blockCount)
+        zeroed = Array(repeating: true, count: blockCount)
+    }
+
+    /// Blocks handed out since the start (the space's committed size is this many blocks).
+    var blocksInUse: Int { monitor.withLock { highWater - 1 } }
+
+    /// Takes a block for allocation: an unswept block (swept now), else a recyclable one, else a free one,
+    /// else a never-used one if `commit` grants its bytes. Returns the block and whether it reads as zeros.
+    func acquireBlock(commit: (Int) -> Bool) -> (block: Int, zeroed: Bool)? {
+        monitor.lock()
+        while let b = unsweptBlocks.popLast() {
+            let block = Int(b)
+            monitor.unlock()
+            let result = sweep(block)  // outside the lock: the block is ours now
+            monitor.lock()
+            switch result {
+            case .free, .recyclable:
+                state[block] = .owned
+                monitor.unlock()
+                return (block, false)
+            case .full:
+                state[block] = .full
+            }
+        }
+        defer { monitor.unlock() }
+        if let b = recyclableBlocks.popLast() {
+            state[Int(b)] = .owned
+            return (Int(b), false)
+        }
+        if let b = freeBlocks.popLast() {
+            state[Int(b)] = .owned
+            return (Int(b), zeroed[Int(b)])
+        }
+        if highWater < blockCount && commit(HeapGeometry.blockBytes) {
+            let block = highWater
+            highWater += 1
+            state[block] = .owned
+            return (block, true)
+        }
+        return nil
+    }
+
+    /// Gives a used-up block back; it waits for the next collection.
+    func retire(_ block: Int) {
+        monitor.withLock { state[block] = .retired }
+    }
+
+    /// Gives back a block that was never allocated into (e.g. an overflow block refused after a GC).
+    func release(unusedBlock block: Int, zeroed isZeroed: Bool) {
+        monitor.withLock {
+            state[block] = .free
+            zeroed[block] = isZeroed
+            freeBlocks.append(Int32(block))
+        }
+    }
+
+    /// Called with the world stopped before marking: finishes the last cycle's sweep bookkeeping and
+    /// starts a new mark epoch. Returns the epoch the marker must write.
+    func prepareForMark() -> UInt8 {
+        monitor.withLock {
+            for b in unsweptBlocks { clearBitmap(of: Int(b)) }
+            if markEpoch == UInt8.max {
+                // Wrap-around (once every 254 cycles): renumber so that no stale byte can equal a
+                // future epoch. Lines live now become epoch 1, everything else 0 ("never marked").
+                let lines = highWater &* HeapGeometry.linesPerBlock
+                for l in 0..<lines {
+                    lineMarks.bytes[l].store(lineMarks.mark(l) == liveEpoch ? 1 : 0, ordering: .relaxed)
+                }
+                liveEpoch = 1
+                markEpoch = 2
+            } else {
+                markEpoch &+= 1
+            }
+            return markEpoch
+        }
+    }
+
+    /// Called with the world stopped after marking: every block that may hold objects becomes unswept.
+    func releaseAfterMark() {
+        monitor.withLock {
+            liveEpoch = markEpoch
+            recyclableBlocks.removeAll(keepingCapacity: true)
+            var unswept: [Int32] = []
+            unswept.reserveCapacity(highWater)
+            for b in 1..<highWater {
+                switch state[b] {
+                case .owned, .retired, .recyclable, .full, .unswept:
+                    state[b] = .unswept
+                    unswept.append(Int32(b))
+                case .free, .unused:
+                    break
+                }
+            }
+            unsweptBlocks = unswept
+        }
+    }
+
+    /// Sweeps every unswept block now (verify mode does this at the end of the pause so freed memory is
+    /// poisoned at once).
+    func sweepAllNow() {
+        monitor.withLock {
+            for b in unsweptBlocks {
+                let block = Int(b)
+                switch sweep(block) {
+                case .free:
+                    state[block] = .free
+                    zeroed[block] = false
+                    freeBlocks.append(b)
+                case .recyclable:
+                    state[block] = .recyclable
+                    recyclableBlocks.append(b)
+                case .full:
+                    state[block] = .full
+                }
+            }
+            unsweptBlocks.removeAll()
+        }
+    }
+
+    /// Sweeps one block: counts its free lines, poisons them in verify mode, clears its mark bitmap.
+    private func sweep(_ block: Int) -> SweepResult {
+        let firstLine = block &* HeapGeometry.linesPerBlock
+        let (live, marking) = (liveEpoch, markEpoch)
+        var freeLines = 0
+        for l in 0..<HeapGeometry.linesPerBlock {
+            let m = lineMarks.mark(firstLine &+ l)
+            if m == live || m == marking { continue }
+            freeLines &+= 1
+            if poison {
+                (base + ((firstLine &+ l) &<< HeapGeometry.lineShift))
+                    .initializeMemory(as: UInt8.self, repeating: 0xFB, count: HeapGeometry.lineBytes)
+            }
+        }
+        clearBitmap(of: block)
+        if freeLines == HeapGeometry.linesPerBlock { return .free }
+        return freeLines > 0 ? .recyclable : .full
+    }
+
+    private func clearBitmap(of block: Int) {
+        markBitmap.clearRange(firstGranule: block &* HeapGeometry.granulesPerBlock, count: HeapGeometry.granulesPerBlock)
+    }
+
+    /// The next hole (run of free lines) in `block` at or after line `fromLine` (block-relative), as
+    /// byte offsets from the heap base. Only the block's owner calls this.
+    func nextHole(in block: Int, fromLine: Int) -> (start: Int, end: Int)? {
+        let firstLine = block &* HeapGeometry.linesPerBlock
+        let (live, marking) = (liveEpoch, markEpoch)
+        @inline(__always) func used(_ line: Int) -> Bool {
+            let m = lineMarks.mark(firstLine &+ line)
+            return m == live || m == marking
+        }
+        var l = fromLine
+        while l < HeapGeometry.linesPerBlock && used(l) { l &+= 1 }
+        if l >= HeapGeometry.linesPerBlock { return nil }
+        var e = l &+ 1
+        while e < HeapGeometry.linesPerBlock && !used(e) { e &+= 1 }
+        return ((firstLine &+ l) &<< HeapGeometry.lineShift, (firstLine &+ e) &<< HeapGeometry.lineShift)
+    }
+}

@@ -1,0 +1,105 @@
+// What a run records: pauses, heap samples, collection cycles, lost objects. Times are nanoseconds since
+// the heap was created. Recorded under a lock from slow paths and pauses only.
+
+/// One stop-the-world pause.
+public struct PauseRecord: Sendable {
+    /// Collection cycle the pause belongs to (1-based).
+    public var cycle: Int
+    /// What the pause did, e.g. `stw-gc`, `mark-start`, `mark-termination`.
+    public var kind: String
+    /// When the stop was requested.
+    public var startNs: UInt64
+    /// From the request until every mutator was parked.
+    public var timeToSafepointNs: UInt64
+    /// From the request until the world was released (includes time to safepoint).
+    public var durationNs: UInt64
+}
+
+/// A sample of the heap's size.
+public struct HeapSample: Sendable {
+    public var timeNs: UInt64
+    /// Bytes in objects allocated since the start.
+    public var allocatedBytes: Int
+    /// Live bytes after the last mark plus bytes handed to allocation buffers since.
+    public var heapInUseBytes: Int
+    /// Bytes marked live by the last collection.
+    public var liveBytes: Int
+    /// Bytes of blocks and large-object pages taken from the reservation.
+    public var committedBytes: Int
+    /// The in-use size at which the next collection starts.
+    public var triggerBytes: Int
+}
+
+/// One collection cycle.
+public struct CycleRecord: Sendable {
+    public var cycle: Int
+    public var collector: String
+    /// Why it ran: `trigger`, `exhausted`, `explicit`.
+    public var reason: String
+    public var startNs: UInt64
+    public var endNs: UInt64
+    public var heapAtTriggerBytes: Int
+    public var markedBytes: Int
+    public var markedObjects: Int
+    public var largeObjectBytesFreed: Int
+    public var nextTriggerBytes: Int
+    /// CPU time the collecting thread spent in the cycle.
+    public var gcCPUNs: UInt64
+    public var lostObjects: Int
+}
+
+/// One object the checkmark verifier reached that the collector did not mark.
+public struct LostObject: Sendable, CustomStringConvertible {
+    public var cycle: Int
+    public var object: ObjectRef
+    /// The object whose field holds it, or null when a root does.
+    public var parent: ObjectRef
+    /// The field index in `parent`, or the root slot description.
+    public var field: Int
+    public var viaRoot: String?
+
+    public var description: String {
+        if let root = viaRoot { return "cycle \(cycle): lost \(object) referenced from root \(root)" }
+        return "cycle \(cycle): lost \(object) referenced from \(parent) field \(field)"
+    }
+}
+
+/// Everything recorded during one heap's life.
+public final class GCStats: @unchecked Sendable {
+    private let monitor = Monitor()
+    /// Creation time of the heap; all record times are relative to it.
+    public let originNs: UInt64
+    private var _pauses: [PauseRecord] = []
+    private var _samples: [HeapSample] = []
+    private var _cycles: [CycleRecord] = []
+    private var _lost: [LostObject] = []
+    private var _lostCount = 0
+    /// At most this many lost objects are kept in detail.
+    public static let lostDetailLimit = 100
+
+    init() { originNs = Clock.now() }
+
+    /// Nanoseconds since the heap was created.
+    public func elapsed() -> UInt64 { Clock.now() &- originNs }
+
+    func record(_ pause: PauseRecord) { monitor.withLock { _pauses.append(pause) } }
+    func record(_ sample: HeapSample) { monitor.withLock { _samples.append(sample) } }
+    func record(_ cycle: CycleRecord) { monitor.withLock { _cycles.append(cycle) } }
+    func record(lost: [LostObject], count: Int) {
+        monitor.withLock {
+            _lostCount += count
+            _lost.append(contentsOf: lost.prefix(max(0, GCStats.lostDetailLimit - _lost.count)))
+        }
+    }
+
+    /// Time of the last heap sample (0 when none).
+    var lastSampleNs: UInt64 { monitor.withLock { _samples.last?.timeNs ?? 0 } }
+
+    public var pauses: [PauseRecord] { monitor.withLock { _pauses } }
+    public var heapSamples: [HeapSample] { monitor.withLock { _samples } }
+    public var cycles: [CycleRecord] { monitor.withLock { _cycles } }
+    /// Lost objects found by the verifier (first `lostDetailLimit` in detail).
+    public var lostObjects: [LostObject] { monitor.withLock { _lost } }
+    /// Total number of lost objects found by the verifier.
+    public var lostObjectCount: Int { monitor.withLock { _lostCount } }
+}

@@ -1,0 +1,34 @@
+// Summary figures of a run, computed from what GCStats recorded.
+
+/// Percentiles and totals of a run's pauses and heap.
+public struct RunSummary: Sendable {
+    public var gcCycles = 0
+    public var pauseCount = 0
+    public var pauseTotalNs: UInt64 = 0
+    public var pauseP50Ns: UInt64 = 0
+    public var pauseP99Ns: UInt64 = 0
+    public var pauseMaxNs: UInt64 = 0
+    public var gcCPUNs: UInt64 = 0
+    public var lostObjects = 0
+
+    /// Summarizes `stats`.
+    public init(stats: GCStats) {
+        let pauses = stats.pauses.map(\.durationNs).sorted()
+        pauseCount = pauses.count
+        pauseTotalNs = pauses.reduce(0, +)
+        pauseP50Ns = RunSummary.percentile(pauses, 0.50)
+        pauseP99Ns = RunSummary.percentile(pauses, 0.99)
+        pauseMaxNs = pauses.last ?? 0
+        let cycles = stats.cycles
+        gcCycles = cycles.count
+        gcCPUNs = cycles.reduce(0) { $0 + $1.gcCPUNs }
+        lostObjects = stats.lostObjectCount
+    }
+
+    /// Nearest-rank percentile of sorted values (0 when empty).
+    public static func percentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+}

@@ -1,0 +1,59 @@
+// The files of one run: summary.csv (one row), pauses.csv, heap.csv and cycles.csv.
+// results/README.md documents every column; keep the two in step.
+
+import ConcurrentGC
+import Foundation
+
+/// The configuration columns of a run.
+struct RunConfiguration {
+    var workload: String
+    var scale: String
+    var collector: String
+    var barrier: String
+    var threads: Int
+    var seed: UInt64
+    var gogc: Int
+    var heapMaxBytes: Int
+    var verify: Bool
+}
+
+enum RunResults {
+    static let summaryColumns = [
+        "workload", "scale", "collector", "barrier", "threads", "seed", "gogc", "heap_max_bytes", "verify",
+        "status", "wall_ns", "allocated_bytes", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns",
+        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "lost_objects",
+    ]
+
+    /// Writes all files of a run into `directory` (created if needed).
+    static func write(config: RunConfiguration, status: String, wallNs: UInt64, heap: Heap, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let stats = heap.stats
+        let summary = RunSummary(stats: stats)
+
+        var pauses = CSVTable(["cycle", "kind", "start_ns", "time_to_safepoint_ns", "duration_ns"])
+        for p in stats.pauses { pauses.append([p.cycle, p.kind, p.startNs, p.timeToSafepointNs, p.durationNs]) }
+        try pauses.write(to: directory.appendingPathComponent("pauses.csv"))
+
+        var samples = CSVTable(["time_ns", "allocated_bytes", "heap_in_use_bytes", "live_bytes", "committed_bytes", "trigger_bytes"])
+        for s in stats.heapSamples {
+            samples.append([s.timeNs, s.allocatedBytes, s.heapInUseBytes, s.liveBytes, s.committedBytes, s.triggerBytes])
+        }
+        try samples.write(to: directory.appendingPathComponent("heap.csv"))
+
+        var cycles = CSVTable(["cycle", "collector", "reason", "start_ns", "end_ns", "heap_at_trigger_bytes", "marked_bytes",
+                               "marked_objects", "large_freed_bytes", "next_trigger_bytes", "gc_cpu_ns", "lost_objects"])
+        for c in stats.cycles {
+            cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.endNs, c.heapAtTriggerBytes, c.markedBytes,
+                           c.markedObjects, c.largeObjectBytesFreed, c.nextTriggerBytes, c.gcCPUNs, c.lostObjects])
+        }
+        try cycles.write(to: directory.appendingPathComponent("cycles.csv"))
+
+        // summary.csv last: its presence means the run's files are complete.
+        var table = CSVTable(summaryColumns)
+        table.append([config.workload, config.scale, config.collector, config.barrier, config.threads, config.seed,
+                      config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes,
+                      summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP99Ns,
+                      summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes, summary.lostObjects])
+        try table.write(to: directory.appendingPathComponent("summary.csv"))
+    }
+}

@@ -1,0 +1,155 @@
+@testable import ConcurrentGC
+import XCTest
+
+final class AllocatorTests: XCTestCase {
+    func testFastPathBumpsContiguously() throws {
+        let heap = try makeHeap()
+        try withMutator(heap) { m in
+            _ = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)  // takes a block (slow path)
+            let a = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)
+            let b = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)
+            XCTAssertEqual(b.offset - a.offset, 24)
+            XCTAssertEqual(a.offset >> HeapGeometry.blockShift, b.offset >> HeapGeometry.blockShift)
+            XCTAssertGreaterThanOrEqual(a.offset, HeapGeometry.blockBytes, "block 0 is never used")
+        }
+    }
+
+    func testSlowPathMovesToNewBlocks() throws {
+        let heap = try makeHeap()
+        try withMutator(heap) { m in
+            var blocks = Set<Int>()
+            for _ in 0..<5000 { blocks.insert(try m.allocate(shape: 1, referenceCount: 0, payloadBytes: 56).offset >> HeapGeometry.blockShift) }
+            // 5000 × 64 bytes = 312.5 KiB: at least 10 blocks.
+            XCTAssertGreaterThanOrEqual(blocks.count, 10)
+            XCTAssertEqual(heap.space.blocksInUse, blocks.count)
+        }
+    }
+
+    /// After a collection the allocator bump-allocates into the free lines of partly used blocks.
+    func testHoleFindingReusesFreeLinesOfRecyclableBlocks() throws {
+        for verify in [false, true] {
+            let heap = try makeHeap(verify: verify)
+            try withMutator(heap) { m in
+                let keep = m.pushRoot()
+                var keptBlocks = Set<Int>()
+                for i in 0..<20_000 {
+                    if i % 12 == 0 {
+                        m[keep] = try node(m, i, m[keep])
+                        keptBlocks.insert(m[keep].offset >> HeapGeometry.blockShift)
+                    } else {
+                        _ = try node(m, -1)
+                    }
+                }
+                let before = heap.space.blocksInUse
+                m.collect()
+                var reused = 0
+                for i in 0..<5000 {
+                    let n = try node(m, i)
+                    let block = n.offset >> HeapGeometry.blockShift
+                    if keptBlocks.contains(block) {
+                        reused += 1
+                        // The new object must not overlap a line holding a kept object.
+                        XCTAssertTrue(heap.isValidObject(n))
+                    }
+                }
+                XCTAssertEqual(heap.space.blocksInUse, before, "no fresh block needed: holes suffice")
+                XCTAssertEqual(reused, 5000, "every new object went into a hole of a block with survivors")
+                let (count, sum) = walkList(m, m[keep])
+                XCTAssertEqual(count, (20_000 + 11) / 12)
+                XCTAssertEqual(sum, stride(from: 0, to: 20_000, by: 12).reduce(0, +))
+            }
+            XCTAssertEqual(heap.stats.lostObjectCount, 0)
+        }
+    }
+
+    func testMediumObjectsUseOverflowBlockAndStayIntact() throws {
+        let heap = try makeHeap()
+        try withMutator(heap) { m in
+            let head = m.pushRoot()
+            for i in 0..<2000 {
+                // Alternate small nodes and 2 KiB medium objects that rarely fit the current hole.
+                let big = try m.allocate(shape: 3, referenceCount: 1, payloadBytes: 2048)
+                m.payload(big, referenceCount: 1).storeBytes(of: i, as: Int.self)
+                m.store(big, 0, m[head])
+                m[head] = big
+                _ = try node(m, i)
+            }
+            var n = m[head], expected = 1999
+            while !n.isNull {
+                XCTAssertEqual(m.payload(n, referenceCount: 1).loadUnaligned(as: Int.self), expected)
+                expected -= 1
+                n = m.load(n, 0)
+            }
+            XCTAssertEqual(expected, -1)
+        }
+    }
+
+    func testLargeObjectsLiveInTheLargeObjectSpaceAndAreFreed() throws {
+        let heap = try makeHeap(heapMax: 16 << 20)
+        try withMutator(heap) { m in
+            let kept = m.pushRoot(try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 100_000))
+            XCTAssertGreaterThanOrEqual(m[kept].offset, heap.largeObjectStart)
+            XCTAssertTrue(m.header(m[kept]).isLarge)
+            m.payload(m[kept]).storeBytes(of: 0xC0FFEE, toByteOffset: 99_992, as: Int.self)
+            // 1 MiB objects, all garbage: 64 of them need collections to fit in 16 MiB.
+            for _ in 0..<64 { _ = try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 1 << 20) }
+            m.collect()
+            XCTAssertEqual(heap.largeObjects.objectCount, 1)
+            XCTAssertEqual(m.payload(m[kept]).load(fromByteOffset: 99_992, as: Int.self), 0xC0FFEE)
+            XCTAssertLessThan(heap.committedBytes, 1 << 20)
+        }
+        XCTAssertGreaterThan(heap.collectionCount, 1)
+        XCTAssertEqual(heap.stats.lostObjectCount, 0)
+    }
+
+    func testRootFramesPushPopAndGrow() throws {
+        var config = HeapConfiguration()
+        config.rootSlotsPerMutator = 16
+        config.verify = true
+        let heap = try Heap(configuration: config)
+        try withMutator(heap) { m in
+            let outer = m.frame()
+            var slots: [RootSlot] = []
+            for i in 0..<100 { slots.append(m.pushRoot(try node(m, i))) }  // grows past 16 slots
+            XCTAssertEqual(m.rootDepth, 100)
+            m.collect()
+            for (i, s) in slots.enumerated() { XCTAssertEqual(value(m, m[s]), i) }
+            let inner = m.frame()
+            m.pushRoot(try node(m, 1000))
+            m.popFrame(inner)
+            XCTAssertEqual(m.rootDepth, 100)
+            m.popFrame(outer)
+            XCTAssertEqual(m.rootDepth, 0)
+        }
+        XCTAssertEqual(heap.stats.lostObjectCount, 0)
+    }
+
+    func testHeapExhaustionNamesTheNumbers() throws {
+        let heap = try makeHeap(heapMax: 2 << 20, minimumTrigger: 1 << 20)
+        var caught: HeapError?
+        do {
+            try withMutator(heap) { m in _ = try rootedList(m, count: 1_000_000) }
+        } catch let e as HeapError { caught = e }
+        guard case let .exhausted(requested, live, committed, limit)? = caught else {
+            return XCTFail("expected heap exhaustion, got \(String(describing: caught))")
+        }
+        XCTAssertEqual(requested, 24)
+        XCTAssertEqual(limit, 2 << 20)
+        XCTAssertGreaterThan(live, 1 << 20, "the rooted list is live")
+        XCTAssertLessThanOrEqual(committed, limit)
+        XCTAssertTrue(caught!.description.contains("heap exhausted"))
+        XCTAssertTrue(caught!.description.contains("\(limit)"))
+        // Every other mutator sees the failure at its next slow path.
+        XCTAssertThrowsError(try withMutator(heap) { m in for _ in 0..<10_000 { _ = try node(m, 0) } })
+        XCTAssertGreaterThan(heap.collectionCount, 0)
+    }
+
+    func testInvalidShapesAreRefused() throws {
+        let heap = try makeHeap()
+        try withMutator(heap) { m in
+            XCTAssertThrowsError(try m.allocate(shape: 1, referenceCount: -1, payloadBytes: 0))
+            XCTAssertThrowsError(try m.allocate(shape: 1, referenceCount: 0, payloadBytes: -8))
+            XCTAssertThrowsError(try m.allocate(shape: 1, referenceCount: 0, payloadBytes: 1 << 30))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// Helpers shared by the heap tests.
+
+@testable import ConcurrentGC
+import XCTest
+
+/// A heap for tests: small, verifying by default.
+func makeHeap(heapMax: Int = 64 << 20, verify: Bool = true, gogc: Int = 100, minimumTrigger: Int = 4 << 20) throws -> Heap {
+    var config = HeapConfiguration()
+    config.heapMaxBytes = heapMax
+    config.verify = verify
+    config.gogc = gogc
+    config.minimumTriggerBytes = minimumTrigger
+    return try Heap(configuration: config)
+}
+
+/// Runs `body` on one registered mutator of `heap` (on its own serial queue, as workloads do).
+func withMutator(_ heap: Heap, _ body: @escaping @Sendable (Mutator) throws -> Void) throws {
+    try MutatorThreads.run(heap: heap, count: 1) { m, _ in try body(m) }
+}
+
+/// A node: two reference fields and an 8-byte payload holding `value`.
+func node(_ m: Mutator, _ value: Int, _ left: ObjectRef = .null, _ right: ObjectRef = .null) throws -> ObjectRef {
+    let f = m.frame()
+    m.pushRoot(left); m.pushRoot(right)
+    let n = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)
+    m.store(n, 0, left)
+    m.store(n, 1, right)
+    m.payload(n, referenceCount: 2).storeBytes(of: value, as: Int.self)
+    m.popFrame(f)
+    return n
+}
+
+func value(_ m: Mutator, _ n: ObjectRef) -> Int { m.payload(n, referenceCount: 2).load(as: Int.self) }
+
+/// Builds a linked list of `count` nodes rooted in a new root slot; values count-1...0 from the head.
+func rootedList(_ m: Mutator, count: Int) throws -> RootSlot {
+    let head = m.pushRoot()
+    for i in 0..<count { m[head] = try node(m, i, m[head]) }
+    return head
+}
+
+/// Sums a list's values and counts its nodes.
+func walkList(_ m: Mutator, _ head: ObjectRef) -> (count: Int, sum: Int) {
+    var n = head, count = 0, sum = 0
+    while !n.isNull { count += 1; sum += value(m, n); n = m.load(n, 0) }
+    return (count, sum)
+}
