@@ -6,7 +6,8 @@
 // checked here; (4) when no block is left, one full collection, then the exhaustion error.
 // Large objects (over 8 KiB) go straight to the large-object space.
 //
-// Any call that may collect resets this mutator's regions, so the code re-reads them through the
+// Objects are zeroed one by one as they are allocated (the fast path zeroes its own), so holes are not
+// cleared in bulk. Any call that may collect resets this mutator's regions, so the code re-reads them through the
 // context pointer after each such call instead of holding copies.
 
 import Glibc
@@ -33,7 +34,11 @@ extension Mutator {
             let region = useOverflow ? overflowRegion : tlabRegion
             offset = try bumpAllocate(bytes: bytes, in: region, heap: heap)
         }
-        (ctx.pointee.base + offset).storeBytes(of: header.bits, as: UInt64.self)
+        let object = ctx.pointee.base + offset
+        object.storeBytes(of: header.bits, as: UInt64.self)
+        if bytes <= HeapGeometry.largeObjectThreshold {  // large objects get fresh zero pages
+            (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
+        }
         return ObjectRef(offset: offset)
     }
 
@@ -76,9 +81,9 @@ extension Mutator {
                 heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "trigger", observedCycle: startCycle)
                 continue
             }
-            if let (block, zeroed) = heap.space.acquireBlock(commit: heap.commit) {
+            if let block = heap.space.acquireBlock(commit: heap.commit) {
                 let start = block << HeapGeometry.blockShift
-                region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block, zeroed: zeroed)
+                region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
                 continue
             }
             // No block left: one full collection, then give up.
@@ -93,9 +98,6 @@ extension Mutator {
     }
 
     private func take(hole: (start: Int, end: Int), region: UnsafeMutablePointer<BumpRegion>, heap: Heap) {
-        if !region.pointee.zeroed {
-            (ctx.pointee.base + hole.start).initializeMemory(as: UInt8.self, repeating: 0, count: hole.end - hole.start)
-        }
         region.pointee.cursor = hole.start
         region.pointee.limit = hole.end
         region.pointee.holeStart = hole.start

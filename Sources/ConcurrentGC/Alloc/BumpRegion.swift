@@ -13,8 +13,6 @@ struct BumpRegion {
     var holeStart: Int = 0
     /// The block being allocated into, or -1.
     var block: Int = -1
-    /// Whether the block's memory reads as zeros (a fresh block): then holes need no clearing.
-    var zeroed: Bool = false
 
     /// Leaves the region empty; returns the bytes allocated in the current hole.
     mutating func retire() -> Int {

@@ -4,7 +4,7 @@
 // that popped it) touches its lines and its slice of the mark bitmap outside a collection pause:
 //
 //   unused     never handed out since the reservation; reads as zeros
-//   free       swept and empty (its memory holds garbage unless `zeroed`)
+//   free       swept and empty
 //   owned      a thread's current allocation block
 //   retired    was owned and is used up; waits for the next collection
 //   unswept    holds objects marked by the last collection and has not been swept since
@@ -35,7 +35,6 @@ final class ImmixSpace {
     private let monitor = Monitor()
     // Under `monitor`:
     private var state: [BlockState]
-    private var zeroed: [Bool]
     private var freeBlocks: [Int32] = []
     private var recyclableBlocks: [Int32] = []
     private var unsweptBlocks: [Int32] = []
@@ -56,15 +55,14 @@ final class ImmixSpace {
         self.lineMarks = lineMarks
         self.poison = poison
         state = Array(repeating: .unused, count: blockCount)
-        zeroed = Array(repeating: true, count: blockCount)
     }
 
     /// Blocks handed out since the start (the space's committed size is this many blocks).
     var blocksInUse: Int { monitor.withLock { highWater - 1 } }
 
     /// Takes a block for allocation: an unswept block (swept now), else a recyclable one, else a free one,
-    /// else a never-used one if `commit` grants its bytes. Returns the block and whether it reads as zeros.
-    func acquireBlock(commit: (Int) -> Bool) -> (block: Int, zeroed: Bool)? {
+    /// else a never-used one if `commit` grants its bytes.
+    func acquireBlock(commit: (Int) -> Bool) -> Int? {
         monitor.lock()
         while let b = unsweptBlocks.popLast() {
             let block = Int(b)
@@ -75,7 +73,7 @@ final class ImmixSpace {
             case .free, .recyclable:
                 state[block] = .owned
                 monitor.unlock()
-                return (block, false)
+                return block
             case .full:
                 state[block] = .full
             }
@@ -83,17 +81,17 @@ final class ImmixSpace {
         defer { monitor.unlock() }
         if let b = recyclableBlocks.popLast() {
             state[Int(b)] = .owned
-            return (Int(b), false)
+            return Int(b)
         }
         if let b = freeBlocks.popLast() {
             state[Int(b)] = .owned
-            return (Int(b), zeroed[Int(b)])
+            return Int(b)
         }
         if highWater < blockCount && commit(HeapGeometry.blockBytes) {
             let block = highWater
             highWater += 1
             state[block] = .owned
-            return (block, true)
+            return block
         }
         return nil
     }
@@ -101,15 +99,6 @@ final class ImmixSpace {
     /// Gives a used-up block back; it waits for the next collection.
     func retire(_ block: Int) {
         monitor.withLock { state[block] = .retired }
-    }
-
-    /// Gives back a block that was never allocated into (e.g. an overflow block refused after a GC).
-    func release(unusedBlock block: Int, zeroed isZeroed: Bool) {
-        monitor.withLock {
-            state[block] = .free
-            zeroed[block] = isZeroed
-            freeBlocks.append(Int32(block))
-        }
     }
 
     /// Called with the world stopped before marking: finishes the last cycle's sweep bookkeeping and
@@ -162,7 +151,6 @@ final class ImmixSpace {
                 switch sweep(block) {
                 case .free:
                     state[block] = .free
-                    zeroed[block] = false
                     freeBlocks.append(b)
                 case .recyclable:
                     state[block] = .recyclable
