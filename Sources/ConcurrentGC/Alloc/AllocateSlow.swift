@@ -2,13 +2,15 @@
 //
 // Order of business, mirroring Immix: (1) the next hole of the current block; (2) for a medium object
 // (over one line) that does not fit the current hole, the overflow region instead of skipping holes;
-// (3) a new block from the space, which sweeps lazily; the GOGC trigger and the safepoint poll are
-// checked here; (4) when no block is left, one full collection, then the exhaustion error.
-// Large objects (over 8 KiB) go straight to the large-object space.
+// (3) a new block from the space, which sweeps lazily; the trigger and the safepoint poll are checked
+// here; (4) when no block is left, full collections (two at most: a concurrent cycle's snapshot may keep
+// what died after it began), then the exhaustion error. Large objects go to the large-object space.
 //
-// Objects are zeroed one by one as they are allocated (the fast path zeroes its own), so holes are not
-// cleared in bulk. Any call that may collect resets this mutator's regions, so the code re-reads them through the
-// context pointer after each such call instead of holding copies.
+// While a concurrent mark runs, each hole handed out also pays the mutator's assist debt, and with black
+// allocation the hole's lines are marked live at once and its objects' mark bits set when the region
+// leaves it. Objects are zeroed one by one as they are allocated (the fast path zeroes its own).
+// Any call that may collect resets this mutator's regions, so the code re-reads them through the context
+// pointer after each such call instead of holding copies.
 
 import Glibc
 
@@ -31,8 +33,7 @@ extension Mutator {
             offset = try allocateLarge(bytes: bytes, heap: heap)
         } else {
             let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.tlab.block >= 0
-            let region = useOverflow ? overflowRegion : tlabRegion
-            offset = try bumpAllocate(bytes: bytes, in: region, heap: heap)
+            offset = try bumpAllocate(bytes: bytes, in: useOverflow ? overflowRegion : tlabRegion, heap: heap)
         }
         let object = ctx.pointee.base + offset
         object.storeBytes(of: header.bits, as: UInt64.self)
@@ -52,10 +53,13 @@ extension Mutator {
             .assumingMemoryBound(to: BumpRegion.self)
     }
 
+    private var record: MutatorRecord { ctx.pointee.record.takeUnretainedValue() }
+
     /// Bump-allocates `bytes` in `region`, moving to the next hole or block as needed.
     private func bumpAllocate(bytes: Int, in region: UnsafeMutablePointer<BumpRegion>, heap: Heap) throws(HeapError) -> Int {
         let startCycle = heap.cycles.load(ordering: .relaxed)
-        var collected = false
+        var triggered = false
+        var fullCollections = 0
         while true {
             let cursor = region.pointee.cursor
             if cursor + bytes <= region.pointee.limit {
@@ -65,9 +69,8 @@ extension Mutator {
             // The next hole of the current block.
             if region.pointee.block >= 0 {
                 let block = region.pointee.block
-                let blockStart = block << HeapGeometry.blockShift
-                let fromLine = (region.pointee.limit - blockStart) >> HeapGeometry.lineShift
-                heap.allocated.add(region.pointee.cursor - region.pointee.holeStart, ordering: .relaxed)
+                let fromLine = (region.pointee.limit - (block << HeapGeometry.blockShift)) >> HeapGeometry.lineShift
+                heap.leaveHole(region)
                 if let hole = heap.space.nextHole(in: block, fromLine: fromLine) {
                     take(hole: hole, region: region, heap: heap)
                     continue
@@ -76,21 +79,21 @@ extension Mutator {
                 region.pointee = BumpRegion()
             }
             // A new block: first the trigger.
-            if !collected && heap.heapInUse.load(ordering: .relaxed) >= heap.trigger.load(ordering: .relaxed) {
-                collected = true
-                heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "trigger", observedCycle: startCycle)
+            if !triggered && heap.heapInUse.load(ordering: .relaxed) >= heap.trigger.load(ordering: .relaxed) {
+                triggered = true
+                heap.collector.triggered(requester: record, observedCycle: startCycle)
                 continue
             }
-            if let block = heap.space.acquireBlock(commit: heap.commit) {
+            if let block = heap.space.acquireBlock(marking: heap.isMarking, commit: heap.commit) {
                 let start = block << HeapGeometry.blockShift
                 region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
                 continue
             }
-            // No block left: one full collection, then give up.
-            if !collected || heap.cycles.load(ordering: .relaxed) == startCycle {
-                collected = true
-                heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "exhausted",
-                             observedCycle: heap.cycles.load(ordering: .relaxed))
+            // No block left: full collections, then give up.
+            if fullCollections < 2 {
+                fullCollections += 1
+                heap.collector.collectFully(requester: record, reason: "exhausted",
+                                            observedCycle: heap.cycles.load(ordering: .relaxed))
                 continue
             }
             throw exhausted(bytes, heap)
@@ -101,29 +104,44 @@ extension Mutator {
         region.pointee.cursor = hole.start
         region.pointee.limit = hole.end
         region.pointee.holeStart = hole.start
-        heap.noteHandedOut(hole.end - hole.start)
+        let size = hole.end - hole.start
+        heap.noteHandedOut(size)
+        if heap.isMarking {
+            if heap.allocatesBlack {
+                heap.space.markHoleLive(start: hole.start, end: hole.end)
+                region.pointee.black = true
+            }
+            heap.collector.assist(ctx, allocatedBytes: size)
+        }
         heap.sampleHeap()
     }
 
     private func allocateLarge(bytes: Int, heap: Heap) throws(HeapError) -> Int {
         let startCycle = heap.cycles.load(ordering: .relaxed)
-        var collected = false
+        var triggered = false
+        var fullCollections = 0
         while true {
-            if !collected && heap.heapInUse.load(ordering: .relaxed) + bytes > heap.trigger.load(ordering: .relaxed) {
-                collected = true
-                heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "trigger", observedCycle: startCycle)
+            if !triggered && heap.heapInUse.load(ordering: .relaxed) + bytes > heap.trigger.load(ordering: .relaxed) {
+                triggered = true
+                heap.collector.triggered(requester: record, observedCycle: startCycle)
                 continue
             }
             if let offset = heap.largeObjects.allocate(bytes: bytes, commit: heap.commit) {
                 heap.noteHandedOut(bytes)
                 heap.allocated.add(bytes, ordering: .relaxed)
+                if heap.isMarking {
+                    if heap.allocatesBlack && heap.markBitmap.testAndSet(ObjectRef(offset: offset).raw) {
+                        heap.blackAllocatedBytes.add(bytes, ordering: .relaxed)
+                    }
+                    heap.collector.assist(ctx, allocatedBytes: bytes)
+                }
                 heap.sampleHeap()
                 return offset
             }
-            if !collected || heap.cycles.load(ordering: .relaxed) == startCycle {
-                collected = true
-                heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "exhausted",
-                             observedCycle: heap.cycles.load(ordering: .relaxed))
+            if fullCollections < 2 {
+                fullCollections += 1
+                heap.collector.collectFully(requester: record, reason: "exhausted",
+                                            observedCycle: heap.cycles.load(ordering: .relaxed))
                 continue
             }
             throw exhausted(bytes, heap)
@@ -148,7 +166,11 @@ extension Mutator {
     @usableFromInline @inline(never)
     func pollSlow() {
         let heap = ctx.pointee.heap.takeUnretainedValue()
-        heap.world.safepointSlow(ctx.pointee.record.takeUnretainedValue())
+        let flag = ctx.pointee.pollFlag.pointee.load(ordering: .relaxed)
+        if flag & World.handshakeBit != 0 && !ctx.pointee.stackScanned {
+            heap.collector.handshake(ctx)
+        }
+        if flag & World.stopBit != 0 { heap.world.safepointSlow(record) }
     }
 
     /// Verify mode: the object must carry a valid header and the field must exist. A failure is a
@@ -164,6 +186,26 @@ extension Mutator {
         if field >= refs {
             verifyFailure("field \(field) out of range for \(object) with \(refs) reference fields")
         }
+    }
+}
+
+extension Heap {
+    /// The region leaves its current hole: count what was allocated there and, if the hole was black,
+    /// set the mark bits of its objects (they are contiguous from `holeStart` to `cursor`).
+    func leaveHole(_ region: UnsafeMutablePointer<BumpRegion>) {
+        let start = region.pointee.holeStart, end = region.pointee.cursor
+        if end > start { allocated.add(end - start, ordering: .relaxed) }
+        if region.pointee.black {
+            var offset = start, newlyMarked = 0
+            while offset < end {
+                let size = ObjectHeader(bits: (base + offset).load(as: UInt64.self)).bytes
+                if markBitmap.testAndSet(ObjectRef(offset: offset).raw) { newlyMarked += size }
+                offset += size
+            }
+            if newlyMarked > 0 { blackAllocatedBytes.add(newlyMarked, ordering: .relaxed) }
+            region.pointee.black = false
+        }
+        region.pointee.holeStart = end
     }
 }
 

@@ -13,11 +13,7 @@ struct BumpRegion {
     var holeStart: Int = 0
     /// The block being allocated into, or -1.
     var block: Int = -1
-
-    /// Leaves the region empty; returns the bytes allocated in the current hole.
-    mutating func retire() -> Int {
-        let used = cursor - holeStart
-        self = BumpRegion()
-        return used
-    }
+    /// The hole was handed out during a concurrent mark with black allocation: its objects must have
+    /// their mark bits set when the region leaves it (`Heap.blacken`).
+    var black = false
 }

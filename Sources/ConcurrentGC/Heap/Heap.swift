@@ -32,7 +32,16 @@ public final class Heap: @unchecked Sendable {
     let largeObjects: LargeObjectSpace
     let world = World()
     let globals: GlobalRoots
-    let collector: Collector
+    /// The collection plan; set once at the end of `init` (it keeps an unowned reference back).
+    private(set) var collector: Collector!
+    /// Non-zero while a concurrent mark runs (the write barrier's flag).
+    let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Grey objects shared between concurrent markers.
+    let markPool = MarkWorkPool()
+    /// Whether objects allocated during a concurrent mark are black.
+    let allocatesBlack: Bool
+    /// Bytes of objects allocated black in the current cycle (they are live without being scanned).
+    let blackAllocatedBytes = Atomic<Int>(0)
 
     let committed = Atomic<Int>(0)
     let heapInUse = Atomic<Int>(0)
@@ -81,12 +90,21 @@ public final class Heap: @unchecked Sendable {
         largeObjects = LargeObjectSpace(base: base, start: largeObjectStart, bytes: largeBytes)
         globals = GlobalRoots()
         trigger = Atomic(configuration.minimumTriggerBytes)
+        barrierFlag = .allocate(capacity: 1)
+        barrierFlag.initialize(to: Atomic(0))
+        allocatesBlack = configuration.collector == .concurrent && configuration.barrier.allocatesBlack
+        if let reason = configuration.unsafeReason, !configuration.allowUnsafe {
+            throw HeapError.invalidConfiguration(reason + " (add --unsafe to run it anyway)")
+        }
         switch configuration.collector {
-        case .stw: collector = StopTheWorldCollector()
+        case .stw: collector = StopTheWorldCollector(heap: self)
+        case .concurrent: collector = ConcurrentCollector(heap: self)
         }
     }
 
     deinit {
+        collector?.shutdown()
+        barrierFlag.deallocate()
         VirtualMemory.unmap(base, reservationBytes)
         markBitmap.free()
         lineMarks.free()
@@ -106,19 +124,23 @@ public final class Heap: @unchecked Sendable {
     /// Unregisters a mutator: its allocation buffer is retired and its roots stop counting.
     public func unregister(_ mutator: Mutator) {
         let record = mutator.ctx.pointee.record.takeUnretainedValue()
-        world.unregister(record) { retireBuffers(of: record) }
+        world.unregister(record) {
+            retireBuffers(of: record)
+            flushShadeBuffer(of: record.ctx)
+            collector.mutatorLeaving(record.ctx)
+        }
         record.destroy()
     }
 
     /// Runs a full collection now, from a thread that is not a mutator (or from a mutator via
     /// `Mutator.collect()`).
+    /// With the concurrent collector, waits for a whole cycle that starts after this call.
     public func collect() {
-        collect(requester: nil, reason: "explicit", observedCycle: cycles.load(ordering: .relaxed))
+        collector.collectFully(requester: nil, reason: "explicit", observedCycle: cycles.load(ordering: .relaxed))
     }
 
-    func collect(requester: MutatorRecord?, reason: String, observedCycle: Int) {
-        collector.collect(heap: self, requester: requester, reason: reason, observedCycle: observedCycle)
-    }
+    /// True while a concurrent mark runs.
+    var isMarking: Bool { barrierFlag.pointee.load(ordering: .relaxed) != 0 }
 
     // MARK: Accounting
 
@@ -229,8 +251,11 @@ public final class Heap: @unchecked Sendable {
     }
 
     private func retireBuffers(of record: MutatorRecord) {
-        let used = record.ctx.pointee.tlab.retire() + record.ctx.pointee.overflow.retire()
-        if used > 0 { allocated.add(used, ordering: .relaxed) }
+        for offset in [MemoryLayout<MutatorContext>.offset(of: \.tlab)!, MemoryLayout<MutatorContext>.offset(of: \.overflow)!] {
+            let region = (UnsafeMutableRawPointer(record.ctx) + offset).assumingMemoryBound(to: BumpRegion.self)
+            leaveHole(region)
+            region.pointee = BumpRegion()
+        }
     }
 }
 

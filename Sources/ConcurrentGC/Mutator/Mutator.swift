@@ -71,11 +71,16 @@ public struct Mutator {
         return ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
     }
 
-    /// Writes reference field `index` of `object`.
+    /// Writes reference field `index` of `object`, through the write barrier while marking.
     @inlinable @inline(__always)
     public func store(_ object: ObjectRef, _ index: Int, _ value: ObjectRef) {
         if ctx.pointee.verify { verifyAccess(object, field: index) }
-        field(object, index).pointee.store(value.raw, ordering: .releasing)
+        let slot = field(object, index)
+        if _slowPath(ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0) {
+            barrierSlow(slot, source: object, value: value)
+            return
+        }
+        slot.pointee.store(value.raw, ordering: .releasing)
     }
 
     // MARK: Header and payload
@@ -138,9 +143,14 @@ public struct Mutator {
         ObjectRef(raw: ctx.pointee.heap.takeUnretainedValue().globals.slots[root.index].load(ordering: .acquiring))
     }
 
-    /// Writes a global root.
+    /// Writes a global root (through the write barrier while marking: globals are shared like the heap).
     public func setGlobal(_ root: GlobalRoot, _ value: ObjectRef) {
-        ctx.pointee.heap.takeUnretainedValue().globals.slots[root.index].store(value.raw, ordering: .releasing)
+        let slot = ctx.pointee.heap.takeUnretainedValue().globals.slots + root.index
+        if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
+            barrierSlow(slot, source: .null, value: value)
+        } else {
+            slot.pointee.store(value.raw, ordering: .releasing)
+        }
     }
 
     // MARK: Safepoints
@@ -161,11 +171,12 @@ public struct Mutator {
         return try body()
     }
 
-    /// Runs a full collection now.
+    /// Runs a full collection now (with the concurrent collector: waits, assisting, for a whole cycle
+    /// that starts after this call).
     public func collect() {
         let heap = ctx.pointee.heap.takeUnretainedValue()
-        heap.collect(requester: ctx.pointee.record.takeUnretainedValue(), reason: "explicit",
-                     observedCycle: heap.cycles.load(ordering: .relaxed))
+        heap.collector.collectFully(requester: ctx.pointee.record.takeUnretainedValue(), reason: "explicit",
+                                    observedCycle: heap.cycles.load(ordering: .relaxed))
     }
 }
 

@@ -10,6 +10,8 @@ struct MutatorContext {
     @usableFromInline var tlab = BumpRegion()
     @usableFromInline let base: UnsafeMutableRawPointer
     @usableFromInline let pollFlag: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Non-zero while the concurrent collector marks: reference stores take `barrierSlow`.
+    @usableFromInline let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
     /// Verify mode: check object headers on every access.
     @usableFromInline let verify: Bool
     /// The shadow stack of root slots.
@@ -21,14 +23,28 @@ struct MutatorContext {
     var overflow = BumpRegion()
     let heap: Unmanaged<Heap>
     var record: Unmanaged<MutatorRecord>
+    /// The heap's write barrier.
+    let barrier: BarrierKind
+    /// Objects this thread greyed, not yet handed to the mark pool.
+    let shadeBuffer: UnsafeMutablePointer<UInt32>
+    var shadeCount = 0
+    static let shadeCapacity = 256
+    /// Whether this thread's roots were scanned in the current cycle (hybrid barrier, handshakes).
+    var stackScanned = true
+    /// Barrier slow-path executions since the last mark termination.
+    var barrierSlowCount = 0
+    /// Scan work (bytes) this thread owes the marker, and the assist time it spent, this cycle.
+    var assistDebtBytes = 0
+    var assistNs: UInt64 = 0
+    var assistScannedBytes = 0
 }
 
 /// The registry entry of a mutator: owns its context.
 final class MutatorRecord {
     let id: Int
     let ctx: UnsafeMutablePointer<MutatorContext>
-    /// Under the world's monitor.
-    var state: MutatorState = .running
+    /// Under the world's monitor (see `World.setState`); not running until registered.
+    var state: MutatorState = .safeRegion
 
     init(heap: Heap, id: Int) {
         self.id = id
@@ -36,14 +52,18 @@ final class MutatorRecord {
         ctx = .allocate(capacity: 1)
         let roots = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
         ctx.initialize(to: MutatorContext(base: heap.base, pollFlag: heap.world.pollFlag,
+                                          barrierFlag: heap.barrierFlag,
                                           verify: heap.configuration.verify, roots: roots,
                                           rootCapacity: capacity, heap: Unmanaged.passUnretained(heap),
-                                          record: Unmanaged.passUnretained(self)))
+                                          record: Unmanaged.passUnretained(self),
+                                          barrier: heap.configuration.barrier,
+                                          shadeBuffer: .allocate(capacity: MutatorContext.shadeCapacity)))
     }
 
     /// Frees the context; the record must be unregistered.
     func destroy() {
         ctx.pointee.roots.deallocate()
+        ctx.pointee.shadeBuffer.deallocate()
         ctx.deinitialize(count: 1)
         ctx.deallocate()
     }

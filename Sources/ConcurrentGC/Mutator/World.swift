@@ -14,6 +14,7 @@
 // does not change under it. All state here is read and written under the monitor, which also gives the
 // happens-before edges between the mutators' last heap writes and the collector's reads.
 
+import Glibc
 import Synchronization
 
 /// Where a mutator is with respect to the safepoint protocol.
@@ -22,11 +23,24 @@ enum MutatorState { case running, parked, safeRegion, collecting }
 /// The registry of mutators and the stop-the-world handshake.
 final class World {
     let monitor = Monitor()
-    /// The poll flag mutators read on their fast paths: non-zero while a stop is requested.
+    /// The poll flag mutators read on their fast paths: non-zero while a stop (`stopBit`) or a root
+    /// handshake (`handshakeBit`) is requested.
     let pollFlag: UnsafeMutablePointer<Atomic<UInt32>>
+    static let stopBit: UInt32 = 1
+    static let handshakeBit: UInt32 = 2
     /// Registered mutators. Stable while the world is stopped.
     private(set) var mutators: [MutatorRecord] = []
     private var stopping = false
+    /// Registered mutators in state `running`. Changed only under the monitor (`setState`); read
+    /// without it by a collector spinning for the last mutator to park.
+    private let runningCount = Atomic<Int>(0)
+
+    /// Changes a mutator's state, keeping `runningCount` right. The monitor must be held.
+    private func setState(_ record: MutatorRecord, _ state: MutatorState) {
+        if record.state == .running { runningCount.subtract(1, ordering: .relaxed) }
+        if state == .running { runningCount.add(1, ordering: .relaxed) }
+        record.state = state
+    }
 
     init() {
         pollFlag = .allocate(capacity: 1)
@@ -38,8 +52,8 @@ final class World {
     func register(_ record: MutatorRecord) {
         monitor.withLock {
             while stopping { monitor.wait() }
-            record.state = .running
             mutators.append(record)
+            setState(record, .running)
         }
     }
 
@@ -47,6 +61,7 @@ final class World {
         monitor.withLock {
             if stopping { park(record) }
             beforeRemoval()
+            setState(record, .safeRegion)
             mutators.removeAll { $0 === record }
             monitor.broadcast()
         }
@@ -64,9 +79,18 @@ final class World {
             return nil
         }
         stopping = true
-        pollFlag.pointee.store(1, ordering: .relaxed)
-        requester?.state = .collecting
-        while mutators.contains(where: { $0.state == .running }) { monitor.wait() }
+        pollFlag.pointee.bitwiseOr(World.stopBit, ordering: .relaxed)
+        if let r = requester { setState(r, .collecting) }
+        // Mutators reach a safepoint within microseconds; yield-spin a little before sleeping, so the
+        // pause does not pay a condition-variable wake-up.
+        monitor.unlock()
+        var spins = 0
+        while runningCount.load(ordering: .acquiring) > 0 && spins < 1000 {
+            sched_yield()
+            spins += 1
+        }
+        monitor.lock()
+        while runningCount.load(ordering: .relaxed) > 0 { monitor.wait() }
         return Clock.now() &- t0
     }
 
@@ -74,8 +98,8 @@ final class World {
     func start(requester: MutatorRecord?) {
         monitor.withLock {
             stopping = false
-            pollFlag.pointee.store(0, ordering: .relaxed)
-            requester?.state = .running
+            pollFlag.pointee.bitwiseAnd(~World.stopBit, ordering: .relaxed)
+            if let r = requester { setState(r, .running) }
             monitor.broadcast()
         }
     }
@@ -89,7 +113,7 @@ final class World {
 
     func enterSafeRegion(_ record: MutatorRecord) {
         monitor.withLock {
-            record.state = .safeRegion
+            setState(record, .safeRegion)
             monitor.broadcast()
         }
     }
@@ -97,16 +121,23 @@ final class World {
     func leaveSafeRegion(_ record: MutatorRecord) {
         monitor.withLock {
             while stopping { monitor.wait() }
-            record.state = .running
+            setState(record, .running)
+        }
+    }
+
+    /// Runs `body` on every mutator in a safe region, holding the monitor so none can leave it meanwhile.
+    func withMutatorsInSafeRegion(_ body: (MutatorRecord) -> Void) {
+        monitor.withLock {
+            for r in mutators where r.state == .safeRegion { body(r) }
         }
     }
 
     /// Parks `record` until the world restarts. The monitor must be held.
     private func park(_ record: MutatorRecord) {
         let previous = record.state
-        record.state = .parked
+        setState(record, .parked)
         monitor.broadcast()
         while stopping { monitor.wait() }
-        record.state = previous
+        setState(record, previous)
     }
 }

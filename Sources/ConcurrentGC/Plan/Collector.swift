@@ -7,9 +7,27 @@
 
 /// A collection policy.
 protocol Collector: AnyObject {
-    /// Runs a collection for `requester` (nil when not a mutator). `observedCycle` is the cycle count the
-    /// caller saw when it decided to collect: if a collection completed since, this call does nothing.
-    func collect(heap: Heap, requester: MutatorRecord?, reason: String, observedCycle: Int)
+    /// The heap in use reached the trigger (from `requester`'s allocation slow path). `observedCycle` is
+    /// the cycle count it saw: if a collection completed since, there is nothing to do.
+    func triggered(requester: MutatorRecord, observedCycle: Int)
+    /// Returns once a whole collection has completed after `observedCycle` (explicit request, or no
+    /// memory left). `requester` is nil for a thread that is not a mutator.
+    func collectFully(requester: MutatorRecord?, reason: String, observedCycle: Int)
+    /// `ctx`'s mutator allocated `allocatedBytes` while a concurrent mark runs: do its share of marking.
+    func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int)
+    /// `ctx`'s mutator reached a safepoint while a root handshake is pending: scan its own roots.
+    func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>)
+    /// `ctx`'s mutator is unregistering (its buffers are already retired and flushed).
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>)
+    /// Stops the collector's threads (heap teardown; no mutator is registered).
+    func shutdown()
+}
+
+extension Collector {
+    func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int) {}
+    func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
+    func shutdown() {}
 }
 
 extension Heap {

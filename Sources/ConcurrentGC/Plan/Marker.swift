@@ -1,12 +1,17 @@
-// The mark loop: tri-colour marking with an explicit grey stack.
+// The mark loop: tri-colour marking with an explicit grey stack, shared by every collector.
 //
-// Invariant: an object is grey while its reference is on the stack, black once popped and scanned; its
-// mark bit is set (atomically, by `testAndSet`) before it is pushed, so no object is pushed twice and a
-// set bit means grey or black. Scanning an object marks the lines it covers with the current epoch
-// (Immix objects) and counts its bytes as live. The loop copies everything it needs into locals: no
-// class property access, no reference counting, no bounds checks inside it.
+// Invariant: an object is grey while its reference is on a grey stack (this marker's, the shared pool's or
+// a mutator's shade buffer), black once popped and scanned; its mark bit is set (atomic test-and-set)
+// before it is pushed, so no object is pushed twice and a set bit means grey or black. Scanning an object
+// marks the lines it covers with the current epoch (Immix objects) and counts its bytes as live.
+// Fields are read with acquire loads: a mutator publishes a new object with a release store after writing
+// its header, so the marker sees a complete header (free on x86).
+// The loop copies everything it needs into locals: no class property access, no reference counting.
 
-/// A single-threaded marker over the heap's mark bitmap.
+import Synchronization
+
+/// A marker over the heap's mark bitmap, with a local grey stack; optionally connected to the shared
+/// pool of the concurrent collector.
 struct Marker {
     let base: UnsafeMutableRawPointer
     let bitmap: MarkBitmap
@@ -14,25 +19,35 @@ struct Marker {
     let epoch: UInt8
     /// References at or above this granule are large objects (no line marks).
     let largeObjectGranule: UInt32
+    let pool: MarkWorkPool?
     private var stack: UnsafeMutablePointer<UInt32>
     private var count = 0
     private var capacity: Int
+    /// Whether this marker holds work it took from the pool (and must report `finished`).
+    private var holdsPoolWork = false
     /// Bytes and objects scanned so far.
     private(set) var markedBytes = 0
     private(set) var markedObjects = 0
 
-    init(heap: Heap, epoch: UInt8) {
+    /// Give surplus back to the pool when the local stack is at least this deep and a marker is idle.
+    static let spillDepth = 2 * MarkWorkPool.batch
+
+    init(heap: Heap, epoch: UInt8, pool: MarkWorkPool? = nil) {
         base = heap.base
         bitmap = heap.markBitmap
         lineMarks = heap.lineMarks
         self.epoch = epoch
         largeObjectGranule = UInt32(heap.largeObjectStart >> HeapGeometry.granuleShift)
+        self.pool = pool
         capacity = 4096
         stack = .allocate(capacity: capacity)
     }
 
-    /// Releases the grey stack.
+    /// Releases the grey stack. It must be empty when connected to a pool.
     func free() { stack.deallocate() }
+
+    /// True when the local stack is empty.
+    var isEmpty: Bool { count == 0 }
 
     /// Greys `raw` if it is a reference to an unmarked object.
     @inline(__always)
@@ -59,12 +74,40 @@ struct Marker {
         capacity *= 2
     }
 
-    /// Scans grey objects until none is left.
-    mutating func drain() {
+    /// Takes a batch from the pool if the local stack is empty. False when the pool had nothing.
+    mutating func refill() -> Bool {
+        guard count == 0, let pool else { return count > 0 }
+        if count + MarkWorkPool.batch > capacity { grow() }
+        let n = pool.take(into: stack, max: MarkWorkPool.batch)
+        if n == 0 { return false }
+        if holdsPoolWork { pool.finished() }  // the previous batch is done; the new one counts once
+        holdsPoolWork = true
+        count = n
+        return true
+    }
+
+    /// Gives all local work to the pool and reports this marker idle.
+    mutating func returnWork() {
+        guard let pool else { return }
+        if count > 0 {
+            pool.push(UnsafeBufferPointer(start: stack, count: count))
+            count = 0
+        }
+        if holdsPoolWork {
+            holdsPoolWork = false
+            pool.finished()
+        }
+    }
+
+    /// Scans grey objects until none is left locally or about `budget` bytes were scanned. Returns the
+    /// bytes scanned. With a pool, surplus goes back to the pool while other markers are idle.
+    @discardableResult
+    mutating func drain(budget: Int = .max) -> Int {
         let base = self.base, bitmap = self.bitmap, lineMarks = self.lineMarks
         let epoch = self.epoch, largeObjectGranule = self.largeObjectGranule
         var bytes = 0, objects = 0
-        while count > 0 {
+        var nextSpillCheck = pool == nil ? Int.max : 4096
+        while count > 0 && bytes < budget {
             count &-= 1
             let raw = stack[count]
             let offset = Int(raw) &<< HeapGeometry.granuleShift
@@ -78,14 +121,25 @@ struct Marker {
             let n = header.referenceCount
             var i = 0
             while i < n {
-                let child = fields[i].load(ordering: .relaxed)
+                let child = fields[i].load(ordering: .acquiring)
                 if child != 0 && bitmap.testAndSet(child) { push(child) }
                 i &+= 1
+            }
+            if _slowPath(objects >= nextSpillCheck) {
+                nextSpillCheck = objects &+ 4096
+                spillIfHungry()
             }
         }
         markedBytes &+= bytes
         markedObjects &+= objects
+        return bytes
+    }
+
+    @inline(never)
+    private mutating func spillIfHungry() {
+        guard let pool, count >= Marker.spillDepth, pool.hungry else { return }
+        let half = count / 2
+        pool.push(UnsafeBufferPointer(start: stack + (count - half), count: half))
+        count -= half
     }
 }
-
-import Synchronization

@@ -6,7 +6,19 @@
 
 /// The `stw` collector.
 final class StopTheWorldCollector: Collector {
-    func collect(heap: Heap, requester: MutatorRecord?, reason: String, observedCycle: Int) {
+    unowned let heap: Heap
+
+    init(heap: Heap) { self.heap = heap }
+
+    func triggered(requester: MutatorRecord, observedCycle: Int) {
+        collect(requester: requester, reason: "trigger", observedCycle: observedCycle)
+    }
+
+    func collectFully(requester: MutatorRecord?, reason: String, observedCycle: Int) {
+        collect(requester: requester, reason: reason, observedCycle: observedCycle)
+    }
+
+    private func collect(requester: MutatorRecord?, reason: String, observedCycle: Int) {
         let requestNs = heap.stats.elapsed()
         guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
         let cycle = heap.cycles.load(ordering: .relaxed)

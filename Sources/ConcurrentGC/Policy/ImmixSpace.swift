@@ -61,10 +61,11 @@ final class ImmixSpace {
     var blocksInUse: Int { monitor.withLock { highWater - 1 } }
 
     /// Takes a block for allocation: an unswept block (swept now), else a recyclable one, else a free one,
-    /// else a never-used one if `commit` grants its bytes.
-    func acquireBlock(commit: (Int) -> Bool) -> Int? {
+    /// else a never-used one if `commit` grants its bytes. While a concurrent mark runs (`marking`),
+    /// unswept blocks are left alone: their mark bitmaps are being written.
+    func acquireBlock(marking: Bool, commit: (Int) -> Bool) -> Int? {
         monitor.lock()
-        while let b = unsweptBlocks.popLast() {
+        while !marking, let b = unsweptBlocks.popLast() {
             let block = Int(b)
             monitor.unlock()
             let result = sweep(block)  // outside the lock: the block is ours now
@@ -96,6 +97,48 @@ final class ImmixSpace {
         return nil
     }
 
+    /// Sweeps one unswept block, if any, and files it (the concurrent collector's background sweeper).
+    /// Only between a mark termination and the next mark start. False when none was left.
+    func sweepOne() -> Bool {
+        monitor.lock()
+        guard let b = unsweptBlocks.popLast() else {
+            monitor.unlock()
+            return false
+        }
+        monitor.unlock()
+        let result = sweep(Int(b))
+        monitor.withLock { file(Int(b), result) }
+        return true
+    }
+
+    /// Number of blocks waiting to be swept.
+    var unsweptCount: Int { monitor.withLock { unsweptBlocks.count } }
+
+    private func file(_ block: Int, _ result: SweepResult) {
+        switch result {
+        case .free:
+            state[block] = .free
+            freeBlocks.append(Int32(block))
+        case .recyclable:
+            state[block] = .recyclable
+            recyclableBlocks.append(Int32(block))
+        case .full:
+            state[block] = .full
+        }
+    }
+
+    /// Marks every line of a hole with the mark epoch: what is allocated there during a concurrent mark
+    /// survives it (black allocation). Only the hole's owner calls this.
+    func markHoleLive(start: Int, end: Int) {
+        let epoch = markEpoch
+        var line = start >> HeapGeometry.lineShift
+        let last = end >> HeapGeometry.lineShift
+        while line < last {
+            lineMarks.bytes[line].store(epoch, ordering: .relaxed)
+            line += 1
+        }
+    }
+
     /// Gives a used-up block back; it waits for the next collection.
     func retire(_ block: Int) {
         monitor.withLock { state[block] = .retired }
@@ -122,7 +165,8 @@ final class ImmixSpace {
         }
     }
 
-    /// Called with the world stopped after marking: every block that may hold objects becomes unswept.
+    /// Called with the world stopped after marking: every block that may hold objects becomes unswept
+    /// (recyclable blocks too: their mark bitmaps now hold this cycle's marks).
     func releaseAfterMark() {
         monitor.withLock {
             liveEpoch = markEpoch
@@ -146,19 +190,7 @@ final class ImmixSpace {
     /// poisoned at once).
     func sweepAllNow() {
         monitor.withLock {
-            for b in unsweptBlocks {
-                let block = Int(b)
-                switch sweep(block) {
-                case .free:
-                    state[block] = .free
-                    freeBlocks.append(b)
-                case .recyclable:
-                    state[block] = .recyclable
-                    recyclableBlocks.append(b)
-                case .full:
-                    state[block] = .full
-                }
-            }
+            for b in unsweptBlocks { file(Int(b), sweep(Int(b))) }
             unsweptBlocks.removeAll()
         }
     }

@@ -5,7 +5,8 @@
 public struct PauseRecord: Sendable {
     /// Collection cycle the pause belongs to (1-based).
     public var cycle: Int
-    /// What the pause did, e.g. `stw-gc`, `mark-start`, `mark-termination`.
+    /// What the pause did: `stw-gc`, `mark-start`, `mark-termination`, or `handshake` (one thread
+    /// scanning its own roots while the others run).
     public var kind: String
     /// When the stop was requested.
     public var startNs: UInt64
@@ -13,6 +14,8 @@ public struct PauseRecord: Sendable {
     public var timeToSafepointNs: UInt64
     /// From the request until the world was released (includes time to safepoint).
     public var durationNs: UInt64
+    /// The one mutator paused (a handshake), or 0 when the whole world stopped.
+    public var mutator: Int = 0
 }
 
 /// A sample of the heap's size.
@@ -43,9 +46,31 @@ public struct CycleRecord: Sendable {
     public var markedObjects: Int
     public var largeObjectBytesFreed: Int
     public var nextTriggerBytes: Int
-    /// CPU time the collecting thread spent in the cycle.
+    /// CPU time of the collector's threads in the cycle (pauses, background marking; not assists).
     public var gcCPUNs: UInt64
     public var lostObjects: Int
+    /// End of the mark-start pause: concurrent marking begins (0 for stop-the-world).
+    public var concurrentMarkStartNs: UInt64 = 0
+    /// Start of the final mark-termination pause (0 for stop-the-world).
+    public var markTerminationStartNs: UInt64 = 0
+    /// Heap in use when marking ended.
+    public var heapAtMarkEndBytes = 0
+    /// Bytes scanned by background mark workers, by mutator assists, and by the collector in pauses.
+    public var scanBackgroundBytes = 0
+    public var scanAssistBytes = 0
+    public var scanPauseBytes = 0
+    /// Bytes allocated black during the mark (live without being scanned).
+    public var blackAllocatedBytes = 0
+    /// Wall time mutators spent in assists.
+    public var assistNs: UInt64 = 0
+    /// Write-barrier slow-path executions during the mark.
+    public var barrierSlowPaths = 0
+    /// Mark-termination pauses taken (more than one when grey objects were found).
+    public var terminationAttempts = 1
+    /// Time spent re-scanning roots in the final termination pause (Dijkstra, Steele).
+    public var rescanNs: UInt64 = 0
+    /// Stacks scanned by their own thread at a handshake.
+    public var handshakes = 0
 }
 
 /// One object the checkmark verifier reached that the collector did not mark.

@@ -10,6 +10,8 @@ struct RunConfiguration {
     var scale: String
     var collector: String
     var barrier: String
+    var roots: String
+    var markWorkers: Int
     var threads: Int
     var seed: UInt64
     var gogc: Int
@@ -19,7 +21,7 @@ struct RunConfiguration {
 
 enum RunResults {
     static let summaryColumns = [
-        "workload", "scale", "collector", "barrier", "threads", "seed", "gogc", "heap_max_bytes", "verify",
+        "workload", "scale", "collector", "barrier", "roots", "mark_workers", "threads", "seed", "gogc", "heap_max_bytes", "verify",
         "status", "wall_ns", "allocated_bytes", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns",
         "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "lost_objects",
     ]
@@ -30,8 +32,8 @@ enum RunResults {
         let stats = heap.stats
         let summary = RunSummary(stats: stats)
 
-        var pauses = CSVTable(["cycle", "kind", "start_ns", "time_to_safepoint_ns", "duration_ns"])
-        for p in stats.pauses { pauses.append([p.cycle, p.kind, p.startNs, p.timeToSafepointNs, p.durationNs]) }
+        var pauses = CSVTable(["cycle", "kind", "mutator", "start_ns", "time_to_safepoint_ns", "duration_ns"])
+        for p in stats.pauses { pauses.append([p.cycle, p.kind, p.mutator, p.startNs, p.timeToSafepointNs, p.durationNs]) }
         try pauses.write(to: directory.appendingPathComponent("pauses.csv"))
 
         var samples = CSVTable(["time_ns", "allocated_bytes", "heap_in_use_bytes", "live_bytes", "committed_bytes", "trigger_bytes"])
@@ -40,17 +42,24 @@ enum RunResults {
         }
         try samples.write(to: directory.appendingPathComponent("heap.csv"))
 
-        var cycles = CSVTable(["cycle", "collector", "reason", "start_ns", "end_ns", "heap_at_trigger_bytes", "marked_bytes",
-                               "marked_objects", "large_freed_bytes", "next_trigger_bytes", "gc_cpu_ns", "lost_objects"])
+        var cycles = CSVTable(["cycle", "collector", "reason", "start_ns", "concurrent_mark_start_ns", "mark_termination_start_ns",
+                               "end_ns", "heap_at_trigger_bytes", "heap_at_mark_end_bytes", "marked_bytes", "marked_objects",
+                               "black_allocated_bytes", "scan_background_bytes", "scan_assist_bytes", "scan_pause_bytes",
+                               "gc_cpu_ns", "assist_ns", "barrier_slow_paths", "termination_attempts", "rescan_ns", "handshakes",
+                               "large_freed_bytes", "next_trigger_bytes", "lost_objects"])
         for c in stats.cycles {
-            cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.endNs, c.heapAtTriggerBytes, c.markedBytes,
-                           c.markedObjects, c.largeObjectBytesFreed, c.nextTriggerBytes, c.gcCPUNs, c.lostObjects])
+            cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.concurrentMarkStartNs, c.markTerminationStartNs,
+                           c.endNs, c.heapAtTriggerBytes, c.heapAtMarkEndBytes, c.markedBytes, c.markedObjects,
+                           c.blackAllocatedBytes, c.scanBackgroundBytes, c.scanAssistBytes, c.scanPauseBytes,
+                           c.gcCPUNs, c.assistNs, c.barrierSlowPaths, c.terminationAttempts, c.rescanNs, c.handshakes,
+                           c.largeObjectBytesFreed, c.nextTriggerBytes, c.lostObjects])
         }
         try cycles.write(to: directory.appendingPathComponent("cycles.csv"))
 
         // summary.csv last: its presence means the run's files are complete.
         var table = CSVTable(summaryColumns)
-        table.append([config.workload, config.scale, config.collector, config.barrier, config.threads, config.seed,
+        table.append([config.workload, config.scale, config.collector, config.barrier, config.roots, config.markWorkers,
+                      config.threads, config.seed,
                       config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes,
                       summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP99Ns,
                       summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes, summary.lostObjects])

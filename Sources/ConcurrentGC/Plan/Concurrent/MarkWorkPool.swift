@@ -1,0 +1,110 @@
+// The shared pool of grey objects for concurrent marking, and the termination test.
+//
+// Markers (background workers, assisting mutators, the collector in a pause) keep a local grey stack and
+// meet here: they take a batch of grey objects, scan them with their own stack, give back surplus when the
+// pool runs dry (so idle workers get work) and report when they hold nothing. Mutators hand in their shade
+// buffers.
+//
+// Invariant for termination: every grey object is in the pool, in a marker's local stack (that marker is
+// counted in `active`), or in a mutator's shade buffer. So "pool empty and active == 0" means marking is
+// done except for shade buffers; the collector checks those with the world stopped.
+
+/// Grey objects shared between markers.
+final class MarkWorkPool {
+    private let monitor = Monitor()
+    // Under `monitor`:
+    private var stack: UnsafeMutablePointer<UInt32>
+    private var count = 0
+    private var capacity = 1 << 16
+    private var active = 0
+    private var idleWaiters = 0
+    private var wakeSuppressed = false
+
+    /// How many grey objects a marker takes at once.
+    static let batch = 512
+
+    init() { stack = .allocate(capacity: capacity) }
+    deinit { stack.deallocate() }
+
+    /// Adds grey objects (not counted as anyone's work).
+    func push(_ items: UnsafeBufferPointer<UInt32>) {
+        guard !items.isEmpty else { return }
+        monitor.withLock {
+            reserve(items.count)
+            (stack + count).update(from: items.baseAddress!, count: items.count)
+            count += items.count
+            if idleWaiters > 0 && !wakeSuppressed { monitor.broadcast() }
+        }
+    }
+
+    private func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        var newCapacity = capacity * 2
+        while count + extra > newCapacity { newCapacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+        bigger.update(from: stack, count: count)
+        stack.deallocate()
+        stack = bigger
+        capacity = newCapacity
+    }
+
+    /// True when idle markers are waiting: a busy marker should give back part of its stack.
+    var hungry: Bool { monitor.withLock { idleWaiters > 0 && count == 0 } }
+
+    /// Moves up to `batch` grey objects into `into` and counts the caller as active. Returns how many.
+    /// A caller that got objects must call `finished()` once its local stack is empty.
+    func take(into buffer: UnsafeMutablePointer<UInt32>, max: Int) -> Int {
+        monitor.withLock {
+            let n = min(max, count)
+            guard n > 0 else { return 0 }
+            count -= n
+            buffer.update(from: stack + count, count: n)
+            active += 1
+            return n
+        }
+    }
+
+    /// The caller holds no more work taken from the pool.
+    func finished() {
+        monitor.withLock {
+            active -= 1
+            if active == 0 && count == 0 { monitor.broadcast() }
+        }
+    }
+
+    /// Pool empty and no marker holding work.
+    var quiescent: Bool { monitor.withLock { active == 0 && count == 0 } }
+
+    /// Number of grey objects waiting in the pool.
+    var pending: Int { monitor.withLock { count } }
+
+    /// Blocks until there is work in the pool, the pool becomes quiescent, or `stop()` returns true
+    /// (checked on every wake-up). Returns true when there is work.
+    func waitForWork(until stop: () -> Bool) -> Bool {
+        monitor.withLock {
+            idleWaiters += 1
+            defer { idleWaiters -= 1 }
+            while count == 0 && !stop() { monitor.wait() }
+            return count > 0
+        }
+    }
+
+    /// Blocks until the pool is quiescent (marking may be complete) or `stop()` returns true.
+    func waitForQuiescence(until stop: () -> Bool) {
+        monitor.withLock {
+            while !(active == 0 && count == 0) && !stop() { monitor.wait() }
+        }
+    }
+
+    /// Runs `body` with pushes not waking idle markers (call `wakeAll` afterwards).
+    func withoutWaking(_ body: () -> Void) {
+        monitor.withLock { wakeSuppressed = true }
+        body()
+        monitor.withLock { wakeSuppressed = false }
+    }
+
+    /// Wakes every waiter so it re-checks its stop condition.
+    func wakeAll() {
+        monitor.withLock { monitor.broadcast() }
+    }
+}
