@@ -32,8 +32,8 @@ do {
     case "run": try RunCommand.main(rest)
     case "bench": try BenchCommand.main(rest)
     case "list": try ListCommand.main(rest)
-    // PACER case "pacer-sim": try PacerSimCommand.main(rest)
-    // PACER case "tune": try TuneCommand.main(rest)
+    case "pacer-sim": try PacerSimCommand.main(rest)
+    case "tune": try TuneCommand.main(rest)
     case "help", "--help", "-h": print(usage)
     default: throw UsageError("unknown command '\(command)' (try `gclab help`)")
     }

@@ -1,0 +1,140 @@
+// `go118` and `go121`: Knyszek's pacer redesign (golang/proposal design/44167-gc-pacer-redesign.md;
+// runtime/mgcpacer.go in Go 1.18 and Go 1.21).
+//
+//   goal       = marked + (marked + stack scan + globals)·GOGC/100      (roots are work too)
+//   cons/mark  r = (peak − trigger)·(u + idle) / (scan work·(1 − u))    measured each cycle
+//   estimate   go118: r̂ = PI(input r̂, setpoint r), kp 0.9, ti 4, tt 1000, output in [−1000, 1000];
+//                     on NaN/Inf the controller resets and r̂ = 0
+//              go121: r̂ = max(r, last 4 measured r)   (bias toward fewer assists; Go issue 56966)
+//   runway     = r̂·(1 − u_g)/u_g·(last heap scan + stack scan + globals)
+//   trigger    = goal − runway, clamped to [marked + 0.7(goal − marked), marked + 0.95(goal − marked)]
+//                (the upper bound relaxes to goal − heapMinimum for large heaps, as in Go)
+//   assists    remaining work / remaining heap, goal extrapolated if scan work beats the estimate
+//              (AssistPacing.extrapolating).
+// Rationale: if the next cycle allocates and scans like the last one, starting `runway` bytes before the
+// goal lets the background workers at u_g finish marking exactly at the goal with no assists: the
+// steady state has utilization u_g and peak = goal, and assists only absorb surprises.
+// The PI "controller" is used as a smoother: its setpoint is the fresh measurement and its input its own
+// previous output, so in steady state it converges to the true ratio without chasing noise.
+// Invariant: marked ≤ trigger ≤ goal.
+
+/// The redesigned (cons/mark) pacer of Go 1.18, with Go 1.21's estimator as an option.
+public struct Go118Pacer: Pacer {
+    /// How measured cons/mark ratios become the estimate used for the runway.
+    public enum Smoothing: Equatable, Sendable {
+        /// Go 1.18–1.19: a PI controller (kp, ti, tt, piMin, piMax from the configuration).
+        case piController
+        /// Go 1.21+: the maximum of the current and the given number of previous measurements.
+        case maxOfRecent(Int)
+    }
+
+    /// "go118" or "go121".
+    public let name: String
+    /// Configuration.
+    public let config: PacerConfig
+    /// The estimator in use.
+    public let smoothing: Smoothing
+    /// The plan for the next cycle.
+    public private(set) var decision: PacerDecision
+    /// The current cons/mark estimate r̂.
+    public private(set) var consMark: Double = 0
+    /// The smoothing controller (used with `.piController`).
+    public private(set) var controller: PIController
+    /// Previous measured cons/mark ratios, oldest first (used with `.maxOfRecent`).
+    public private(set) var recentConsMarks: [Double] = []
+    private var book = Bookkeeping()
+
+    /// A go118 (`.piController`) or go121 (`.maxOfRecent(config.consMarkHistory)`) pacer.
+    public init(config: PacerConfig = PacerConfig(), smoothing: Smoothing = .piController) {
+        self.config = config
+        self.smoothing = smoothing
+        switch smoothing {
+        case .piController: name = "go118"
+        case .maxOfRecent: name = "go121"
+        }
+        controller = PIController(kp: config.kp, ti: config.ti, tt: config.tt, min: config.piMin, max: config.piMax)
+        decision = PacerDecision(heapGoal: 0, trigger: 0, gogcHeapGoal: 0, memoryLimitHeapGoal: nil, heapMarked: 0,
+                                 expectedScanWork: 0, backgroundUtilization: config.utilizationTarget)
+        decide(measured: nil, reset: false)
+    }
+
+    /// Go 1.21's pacer: go118 with the max-of-recent estimator.
+    public static func go121(config: PacerConfig = PacerConfig()) -> Go118Pacer {
+        Go118Pacer(config: config, smoothing: .maxOfRecent(config.consMarkHistory))
+    }
+
+    /// Begins a mark phase: fixes the cycle's goal and returns the worker plan and initial assist ratio.
+    public mutating func startCycle(_ start: CycleStart) -> MarkPlan {
+        book.begin(start, goal: decision.heapGoal, limitedByMemory: decision.limitedByMemory, minRunway: config.minRunway)
+        let progress = MarkProgress(heapLive: start.heapLive, scanWorkDone: 0, heapScan: start.heapScan)
+        return MarkPlan(heapGoal: book.cycleGoal, heapAtStart: start.heapLive, expectedScanWork: book.expectedScanWork,
+                        assistWorkPerByte: assistWorkPerByte(progress),
+                        workers: WorkerPlan.plan(procs: start.procs, utilization: config.utilizationTarget))
+    }
+
+    /// Scan work owed per byte allocated now, with extrapolating (Go 1.18) assists.
+    public func assistWorkPerByte(_ progress: MarkProgress) -> Double {
+        AssistPacing.extrapolating(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,
+                                   heapGoal: book.cycleGoal, triggered: book.triggered,
+                                   expectedScanWork: book.expectedScanWork, maxScanWork: book.maxScanWork(progress),
+                                   goalGrowthRatio: config.goalGrowthRatio, maxOvershoot: config.maxOvershoot)
+    }
+
+    /// Takes the finished cycle's measurements and decides the next trigger and goal.
+    @discardableResult
+    public mutating func endCycle(_ m: CycleMeasurement) -> PacerDecision {
+        // As in Go: a cycle that allocated nothing after its trigger says nothing about cons/mark.
+        var measured: Double? = nil
+        var reset = false
+        if m.heapPeak > m.heapAtTrigger, let r = m.consMark {
+            measured = r
+            reset = !updateEstimate(with: r)
+        }
+        book.record(m)
+        decide(measured: measured, reset: reset)
+        return decision
+    }
+
+    /// Folds one measurement into the estimate; false if the controller had to reset.
+    private mutating func updateEstimate(with r: Double) -> Bool {
+        switch smoothing {
+        case .piController:
+            let (output, ok) = controller.next(input: consMark, setpoint: r, period: 1)
+            consMark = ok ? output : 0
+            return ok
+        case .maxOfRecent(let n):
+            consMark = max(r, recentConsMarks.max() ?? r)
+            if n > 0 {
+                recentConsMarks.append(r)
+                if recentConsMarks.count > n { recentConsMarks.removeFirst(recentConsMarks.count - n) }
+            }
+            return true
+        }
+    }
+
+    /// The runway in bytes for the current estimate (Double: a wild estimate must not trap).
+    public var runway: Double {
+        consMark * (1 - config.utilizationTarget) / config.utilizationTarget * Double(book.expectedScanWork)
+    }
+
+    private mutating func decide(measured: Double?, reset: Bool) {
+        let goal = HeapGoal.compute(marked: book.heapMarked, stackScan: book.lastStackScan, globals: book.globals,
+                                    nonHeap: book.nonHeap, includeRoots: true, config: config)
+        let g = book.effectiveGoal(goal, config: config)
+        let lower = book.runwayPoint(config.triggerMin, goal: g)
+        var upper = book.runwayPoint(config.triggerMax, goal: g)
+        // Large heaps: a trigger within heapMinimum of the goal still leaves a minimum heap's worth of runway.
+        if g > config.heapMinimum && Double(g - config.heapMinimum) > upper { upper = Double(g - config.heapMinimum) }
+        let r = runway
+        let proposed = r.isFinite && r < Double(g) ? Double(g) - max(0, r) : lower
+        let trigger = book.clampTrigger(proposed, goal: g, limitedByMemory: goal.limitedByMemory,
+                                        lower: lower, upper: upper, config: config)
+        var integral: Double? = nil
+        if case .piController = smoothing { integral = controller.integral }
+        decision = PacerDecision(heapGoal: g, trigger: trigger, gogcHeapGoal: goal.gogcGoal,
+                                 memoryLimitHeapGoal: goal.memoryLimitGoal, heapMarked: book.heapMarked,
+                                 expectedScanWork: book.expectedScanWork,
+                                 backgroundUtilization: config.utilizationTarget, consMarkEstimate: consMark,
+                                 measuredConsMark: measured, controllerIntegral: integral, controllerReset: reset)
+    }
+}

@@ -1,0 +1,281 @@
+// `gclab pacer-sim` and `gclab tune`: argument handling only. The simulator and the gain search live in the
+// Pacer module (Sources/Pacer/Simulator, Sources/Pacer/Tuning) so tests can drive them directly.
+//
+// Everything the user typed is validated before any simulation runs; every mistake is one UsageError line.
+
+import Foundation
+import Pacer
+
+/// `gclab pacer-sim`: run one pacer on one simulated program and write DIR/cycles.csv.
+enum PacerSimCommand {
+    static let help = """
+    usage: gclab pacer-sim --scenario NAME --pacer NAME --out DIR [options]
+           gclab pacer-sim --list
+
+    Runs a GC pacer cycle by cycle against a simulated program (no real heap) and writes DIR/cycles.csv.
+
+    options:
+      --scenario NAME     simulated program (see --list)
+      --pacer NAME        \(PacerKind.allCases.map(\.rawValue).joined(separator: " | "))
+      --out DIR           output directory (created if needed)
+      --cycles N          cycles to simulate (default: the scenario's, 100)
+      --seed N            seed for the scenario's random signals (default 1)
+      --noise X           extra relative jitter on the allocation rate each cycle, 0...1 (default 0)
+      --no-cpu-limiter    disable the GC CPU limiter (leaky bucket)
+      --list              describe the scenarios and pacers
+    pacer parameters (Go's defaults; a scenario may set GOGC and the memory limit):
+    \(PacerOptions.parameterHelp)
+    """
+
+    static func main(_ args: [String]) throws {
+        let parser = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "out", "cycles", "seed", "noise"])
+                                        .union(PacerOptions.parameterNames),
+                                      flagOptions: ["list", "help", "no-cpu-limiter"])
+        if parser.flag("help") { print(help); return }
+        if parser.flag("list") { printList(); return }
+
+        let scenario = try PacerOptions.scenario(parser)
+        let kind = try PacerOptions.pacer(parser)
+        let out = try PacerOptions.outputDirectory(parser)
+        let cycles = try parser.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
+        let seed = try PacerOptions.seed(parser, default: 1)
+        let noise = try parser.double("noise", default: 0, range: 0...1)
+        var config = try PacerOptions.config(parser, scenario: scenario, kind: kind, allowRanges: false).base
+        if parser.flag("no-cpu-limiter") { config.cpuLimiterEnabled = false }
+        if let problem = config.validationError() { throw UsageError(problem) }
+
+        let options = SimulationOptions(cycles: cycles, seed: seed, noise: noise)
+        let result = try Simulator.run(scenario: scenario, kind: kind, config: config, options: options)
+        try result.csvTable.write(toDirectory: out, name: "cycles.csv")
+        report(result, kind: kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
+    }
+
+    private static func report(_ result: SimulationResult, kind: PacerKind, path: String) {
+        let c = result.config
+        print("pacer-sim: \(kind.rawValue) on \(result.scenario.name), \(result.records.count) cycles, seed \(result.options.seed), "
+              + "GOGC \(c.gogcOff ? "off" : String(c.gogc)), memory limit \(c.memoryLimit.map(formatBytes) ?? "off")")
+        let warmup = 25
+        if result.records.count > warmup {
+            let s = SimulationSummary(result, warmup: warmup)
+            print(String(format: "after cycle %d: utilization mean %.4f (target %.2f), peak/goal mean %.4f [min %.4f, max %.4f], GC CPU share %.4f",
+                         warmup, s.meanUtilization, c.utilizationTarget, s.meanPeakOverGoal, s.minPeakOverGoal,
+                         s.maxPeakOverGoal, s.gcCPUShare))
+            if let settle = s.settleCycles, let step = result.scenario.disturbanceCycle {
+                print("cycles to settle after the step at cycle \(step): \(settle)")
+            }
+        } else {
+            print("(run more than \(warmup) cycles for steady-state statistics)")
+        }
+        let bounds = result.scenario.bounds(for: kind)
+        if bounds.isEmpty {
+            print("bounds: none defined for \(kind.rawValue) on this scenario")
+        } else {
+            let violations = result.boundViolations(for: kind)
+            print("bounds (\(bounds.count) checks): \(violations.isEmpty ? "all met" : "\(violations.count) violations")")
+            for v in violations.prefix(10) { print("  \(v)") }
+            if violations.count > 10 { print("  ... \(violations.count - 10) more") }
+        }
+        print("wrote \(path)")
+    }
+
+    private static func printList() {
+        print("scenarios (8 cores and GOGC 100 unless noted; rates in KiB per CPU-ms):")
+        for s in Scenario.all {
+            var notes: [String] = []
+            if let go = s.goTestName { notes.append("Go TestGcPacer/\(go)") }
+            if s.gogc != 100 { notes.append(s.gogc < 0 ? "GOGC off" : "GOGC \(s.gogc)") }
+            if let limit = s.memoryLimit { notes.append("limit \(formatBytes(limit))") }
+            print("  \(s.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(s.summary)")
+            if !notes.isEmpty { print("  \(String(repeating: " ", count: 22)) \(notes.joined(separator: ", "))") }
+        }
+        print("pacers:")
+        for k in PacerKind.allCases {
+            print("  \(k.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(k.summary)")
+        }
+    }
+}
+
+/// `gclab tune`: grid-search pacer gains on the simulator and write DIR/tune.csv.
+enum TuneCommand {
+    static let help = """
+    usage: gclab tune --scenario NAME --pacer NAME --out DIR [--kp 0.5:1.5:0.1 --ti 1:8:1 ...] [options]
+
+    Simulates every combination of the given parameter values (lo:hi:step ranges or single values) on a
+    scenario over several seeds, writes one row per point to DIR/tune.csv and prints the best point
+    against the defaults. Score (lower is better): mean|peak/goal - 1| + mean|u - u_g| + 0.002 x cycles
+    to settle after the scenario's step (if it has one), means taken after cycle 25.
+
+    options:
+      --scenario NAME     simulated program (see `gclab pacer-sim --list`)
+      --pacer NAME        \(PacerKind.allCases.map(\.rawValue).joined(separator: " | "))
+      --out DIR           output directory (created if needed)
+      --seeds N           seeds per point, 1...N (default 5)
+      --cycles N          cycles per simulation (default: the scenario's, 100)
+      --noise X           extra relative jitter on the allocation rate each cycle, 0...1 (default 0)
+    parameters (each a value or lo:hi:step; Go's defaults):
+    \(PacerOptions.parameterHelp)
+    """
+
+    /// Most simulations one search may run.
+    static let maxSimulations = 200_000
+
+    static func main(_ args: [String]) throws {
+        let parser = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "out", "cycles", "seeds", "noise"])
+                                        .union(PacerOptions.parameterNames),
+                                      flagOptions: ["help"])
+        if parser.flag("help") { print(help); return }
+
+        let scenario = try PacerOptions.scenario(parser)
+        let kind = try PacerOptions.pacer(parser)
+        let out = try PacerOptions.outputDirectory(parser)
+        let cycles = try parser.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
+        let seedCount = try parser.int("seeds", default: 5, range: 1...1000)
+        let noise = try parser.double("noise", default: 0, range: 0...1)
+        let (base, ranges) = try PacerOptions.config(parser, scenario: scenario, kind: kind, allowRanges: true)
+        if let problem = base.validationError() { throw UsageError(problem) }
+
+        let search: GainSearch
+        do {
+            search = try GainSearch(scenario: scenario, kind: kind, base: base, ranges: ranges,
+                                    seeds: (1...UInt64(seedCount)).map { $0 },
+                                    options: SimulationOptions(cycles: cycles, noise: noise))
+        } catch let error as PacerInputError {
+            throw UsageError(error.description)
+        }
+        let simulations = search.pointCount.multipliedReportingOverflow(by: seedCount)
+        guard !simulations.overflow, simulations.partialValue <= maxSimulations else {
+            throw UsageError("\(search.pointCount) points x \(seedCount) seeds is more than \(maxSimulations) simulations; narrow the ranges")
+        }
+
+        let started = Date()
+        let result = try search.run()
+        try result.csvTable.write(toDirectory: out, name: "tune.csv")
+        report(result, search: search, seconds: Date().timeIntervalSince(started),
+               path: (out as NSString).appendingPathComponent("tune.csv"))
+    }
+
+    private static func report(_ result: GainSearchResult, search: GainSearch, seconds: Double, path: String) {
+        let invalid = result.points.filter { $0.metrics == nil }.count
+        print("tune: \(search.kind.rawValue) on \(search.scenario.name), \(result.points.count) points x \(search.seeds.count) seeds "
+              + "in \(String(format: "%.1f", seconds)) s\(invalid > 0 ? " (\(invalid) invalid points skipped)" : "")")
+        func line(_ m: TuneMetrics) -> String {
+            String(format: "score %.5f  |peak/goal-1| %.5f  |u-u_g| %.5f  settle %@  worst overshoot %+.4f  (u %.4f, peak/goal %.4f)",
+                   m.score, m.meanGoalError, m.meanUtilizationError, m.settleCycles.map { String(format: "%.1f", $0) } ?? "n/a",
+                   m.worstOvershoot, m.meanUtilization, m.meanPeakOverGoal)
+        }
+        let defaultValues = search.ranges.map { r in
+            "--\(r.name) \(ParameterRange.format(PacerParameter.named(r.name)!.get(search.base)))"
+        }.joined(separator: " ")
+        print("defaults \(defaultValues.isEmpty ? "" : "(\(defaultValues))"):")
+        print("  \(line(result.defaults))")
+        if let best = result.best, let m = best.metrics {
+            let values = zip(result.parameterNames, best.values).map { "--\($0) \(ParameterRange.format($1))" }
+                .joined(separator: " ")
+            print("best \(values.isEmpty ? "" : "(\(values))"):")
+            print("  \(line(m))")
+            let d = result.defaults.score
+            if m.score < d {
+                print(String(format: "  %.1f%% lower score than the defaults", d > 0 ? (d - m.score) / d * 100 : 0))
+            } else {
+                print("  no grid point beats the defaults")
+            }
+        } else {
+            print("no valid point in the grid")
+        }
+        print("wrote \(path)")
+    }
+}
+
+/// Option handling shared by pacer-sim and tune.
+private enum PacerOptions {
+    static var parameterNames: Set<String> { Set(PacerParameter.all.map(\.name)) }
+
+    static var parameterHelp: String {
+        PacerParameter.all.map { p in
+            let applies = p.appliesTo.isEmpty ? "" : " [" + PacerKind.allCases.filter(p.appliesTo.contains).map(\.rawValue).joined(separator: ",") + "]"
+            return "  --\(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.summary)\(applies)"
+        }.joined(separator: "\n") + "\n  (--gogc and --memory-limit also accept off; --memory-limit accepts sizes like 512M)"
+    }
+
+    static func scenario(_ parser: OptionParser) throws -> Scenario {
+        guard let name = parser.string("scenario") else {
+            throw UsageError("--scenario is required (one of: \(Scenario.names.joined(separator: ", ")))")
+        }
+        guard let s = Scenario.named(name) else {
+            throw UsageError("unknown scenario '\(name)' (expected one of: \(Scenario.names.joined(separator: ", ")))")
+        }
+        return s
+    }
+
+    static func pacer(_ parser: OptionParser) throws -> PacerKind {
+        let names = PacerKind.allCases.map(\.rawValue)
+        guard let name = parser.string("pacer") else {
+            throw UsageError("--pacer is required (one of: \(names.joined(separator: ", ")))")
+        }
+        guard let kind = PacerKind(rawValue: name) else {
+            throw UsageError("unknown pacer '\(name)' (expected one of: \(names.joined(separator: ", ")))")
+        }
+        return kind
+    }
+
+    static func outputDirectory(_ parser: OptionParser) throws -> String {
+        guard let out = parser.string("out"), !out.isEmpty else { throw UsageError("--out DIR is required") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError("--out \(out) exists and is not a directory")
+        }
+        return out
+    }
+
+    static func seed(_ parser: OptionParser, default def: UInt64) throws -> UInt64 {
+        guard let text = parser.string("seed") else { return def }
+        guard let seed = UInt64(text) else { throw UsageError("invalid seed '\(text)' for --seed (expected 0...\(UInt64.max))") }
+        return seed
+    }
+
+    /// The scenario's configuration with the user's parameters applied; with `allowRanges`, parameters
+    /// given as lo:hi:step (or that are swept) are returned as ranges instead of being applied.
+    static func config(_ parser: OptionParser, scenario: Scenario, kind: PacerKind,
+                       allowRanges: Bool) throws -> (base: PacerConfig, ranges: [ParameterRange]) {
+        var config = scenario.configure()
+        var ranges: [ParameterRange] = []
+        for p in PacerParameter.all {
+            guard let text = parser.string(p.name) else { continue }
+            guard p.applies(to: kind) else {
+                let usable = PacerParameter.all.filter { !$0.appliesTo.isEmpty && $0.applies(to: kind) }
+                    .map { "--" + $0.name }.joined(separator: " ")
+                throw UsageError("--\(p.name) does not apply to pacer \(kind.rawValue) (its own parameters: \(usable.isEmpty ? "none" : usable))")
+            }
+            if text.contains(":") {
+                guard allowRanges else {
+                    throw UsageError("--\(p.name) takes a single value here; lo:hi:step ranges are for `gclab tune`")
+                }
+                do { ranges.append(try ParameterRange.parse(text, for: p)) } catch let e as PacerInputError {
+                    throw UsageError(e.description)
+                }
+                continue
+            }
+            // Single values: the special spellings first.
+            if p.name == "gogc" && text == "off" { config.gogc = -1; continue }
+            if p.name == "memory-limit" {
+                if text == "off" { config.memoryLimit = nil; continue }
+                config.memoryLimit = try parser.bytes("memory-limit", default: 0, range: 1...Int(9.0e18))
+                continue
+            }
+            do {
+                let value = try ParameterRange.parse(text, for: p).values[0]
+                p.set(&config, value)
+            } catch let e as PacerInputError {
+                throw UsageError(e.description)
+            }
+        }
+        return (config, ranges)
+    }
+}
+
+private func formatBytes(_ bytes: Int) -> String {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+    if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+    return "\(bytes) B"
+}
