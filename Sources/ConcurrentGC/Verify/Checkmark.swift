@@ -5,6 +5,10 @@
 // lost object: the collector would free it while it is reachable. It is reported with the parent and field
 // (or root) through which it was reached. The check goes one way only: floating garbage (marked but dead)
 // is allowed. The trace shares no state with the collector's marker but the heap's objects.
+//
+// Unlike Go's, a lost object is not fatal: the verifier marks it (bit and lines) so it survives this
+// cycle, and the run goes on to its end with the loss counted and reported (the run fails). That keeps an
+// unsafe configuration (--barrier none) running long enough to measure how much it loses.
 
 import Synchronization
 
@@ -31,7 +35,12 @@ enum Checkmark {
                 verifyFailure("checkmark reached an invalid object \(ObjectRef(raw: raw)) from \(from)")
             }
             result.reachedObjects += 1
-            if !heap.markBitmap.isMarked(raw) {
+            if heap.markBitmap.testAndSet(raw) {  // it was not marked: lost; keep it alive from now on
+                let offset = Int(raw) << HeapGeometry.granuleShift
+                if offset < heap.largeObjectStart {
+                    let size = ObjectHeader(bits: (heap.base + offset).load(as: UInt64.self)).bytes
+                    heap.lineMarks.markObject(offset: offset, size: size, epoch: heap.space.markEpoch)
+                }
                 result.lostCount += 1
                 if result.lost.count < GCStats.lostDetailLimit {
                     result.lost.append(LostObject(cycle: cycle, object: ObjectRef(raw: raw), parent: ObjectRef(raw: parent),
