@@ -9,7 +9,10 @@
 //     objects without a barrier: a white object moves from an unscanned object to a scanned one
 //     through a thread's roots;
 //   - links in a new node in front of an edge;
-//   - overwrites an edge or a table entry, so what hung only from it becomes garbage.
+//   - overwrites an edge or a table entry, so what hung only from it becomes garbage;
+//   - now and then swaps the subgraph it carries on its stack for one it detaches: the carried subgraph
+//     lives only in a stack slot for many operations, across collections (the pattern that breaks a
+//     deletion barrier when stacks are scanned one at a time).
 // The first three keep every edge, so the live graph stays large while garbage is made all the time.
 //
 // Self-check at the end: every node reachable from the entry table carries an intact payload (its id and
@@ -103,8 +106,18 @@ public struct GraphMutation: Workload {
     func mutate(_ m: Mutator, table: GlobalRoot, seed: UInt64, ids: IDCounter, thread: Int) throws {
         var rng = SplitMix64(seed: seed)
         let f = m.frame()
-        let a = m.pushRoot(), b = m.pushRoot(), held = m.pushRoot()
+        let a = m.pushRoot(), b = m.pushRoot(), held = m.pushRoot(), carried = m.pushRoot()
         for op in 0..<opsPerThread {
+            if rng.below(64) == 0 {  // put down the subgraph carried on the stack (in a new node), pick up another
+                try walk(m, &rng, table: table, into: a)
+                let f = rng.below(GraphMutation.fields)
+                m[b] = try newNode(m, id: ids.next())
+                m.store(m[b], 0, m[carried])
+                m.store(m[b], 1, m.load(m[a], f))
+                m[carried] = m.load(m[a], (f + 1) % GraphMutation.fields)
+                m.store(m[a], (f + 1) % GraphMutation.fields, .null)
+                m.store(m[a], f, m[b])
+            }
             let fa = rng.below(GraphMutation.fields), fb = rng.below(GraphMutation.fields)
             switch rng.below(20) {
             case 0..<6:  // swap two fields: stores in both directions, nothing dropped
