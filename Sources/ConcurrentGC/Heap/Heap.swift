@@ -231,6 +231,12 @@ public final class Heap: @unchecked Sendable {
     /// Test hook: make the marker skip tracing `ref` (it is treated as already marked).
     public func debugHideFromMarker(_ ref: ObjectRef) { debugObjectsHiddenFromMarker.append(ref) }
 
+    /// Benchmark hook: turns the write barrier's slow path on or off without a collection running
+    /// (`gclab bench barrier`). Shaded objects pile up in the mark pool; use on a throw-away heap only.
+    public func debugSetBarrierActive(_ active: Bool) {
+        barrierFlag.pointee.store(active ? 1 : 0, ordering: .relaxed)
+    }
+
     // MARK: Roots
 
     /// Calls `body` with every root: each mutator's shadow-stack slots, then the global roots.

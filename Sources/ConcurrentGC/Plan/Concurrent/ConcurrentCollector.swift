@@ -80,7 +80,10 @@ final class ConcurrentCollector: Collector {
         }
         while heap.cycles.load(ordering: .relaxed) < target && !stopping.load(ordering: .relaxed) {
             monitor.withLock { if !running { request(reason) } }
-            let scanned = heap.isMarking ? helpMark(budget: 1 << 20) : 0
+            // A mutator waiting for memory helps mark; a thread that is not a mutator only when no
+            // background worker would.
+            let helps = requester != nil || heap.configuration.markWorkers == 0
+            let scanned = helps && heap.isMarking ? helpMark(budget: 1 << 20, counter: .assist) : 0
             if let r = requester {
                 if scanned > 0 {
                     Mutator(ctx: r.ctx).poll()
@@ -98,15 +101,28 @@ final class ConcurrentCollector: Collector {
 
     // MARK: Marking work
 
-    /// Scans up to `budget` bytes of grey objects from the pool. Returns the bytes scanned.
-    private func helpMark(budget: Int) -> Int {
+    /// Scans up to `budget` bytes of grey objects from the pool, counting them in `counter`. Returns the
+    /// bytes scanned.
+    private func helpMark(budget: Int, counter: Counter) -> Int {
         var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
         var scanned = 0
         while scanned < budget && marker.refill() { scanned += marker.drain(budget: budget - scanned) }
+        count(marker, in: counter)
         marker.returnWork()
-        scanObjects.add(marker.markedObjects, ordering: .relaxed)
         marker.free()
         return scanned
+    }
+
+    enum Counter { case background, assist }
+
+    /// Adds a marker's work to the cycle's counters. Must come before the marker's `returnWork`: once the
+    /// pool is quiescent, the controller may read the counters for the cycle record.
+    private func count(_ marker: Marker, in counter: Counter) {
+        switch counter {
+        case .background: scanBackground.add(marker.markedBytes, ordering: .relaxed)
+        case .assist: scanAssist.add(marker.markedBytes, ordering: .relaxed)
+        }
+        scanObjects.add(marker.markedObjects, ordering: .relaxed)
     }
 
     func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int) {
@@ -114,12 +130,11 @@ final class ConcurrentCollector: Collector {
         guard ratio > 0 else { return }
         ctx.pointee.assistDebtBytes += Int(Double(allocatedBytes) * ratio)
         let t0 = Clock.now()
-        let scanned = helpMark(budget: ctx.pointee.assistDebtBytes)
+        let scanned = helpMark(budget: ctx.pointee.assistDebtBytes, counter: .assist)
         // Debt the pool could not absorb is forgiven: there was nothing left to scan.
         ctx.pointee.assistDebtBytes = 0
         ctx.pointee.assistNs &+= Clock.now() &- t0
         ctx.pointee.assistScannedBytes += scanned
-        scanAssist.add(scanned, ordering: .relaxed)
     }
 
     private func workerLoop() {
@@ -128,13 +143,11 @@ final class ConcurrentCollector: Collector {
             if !hasWork { return }
             let cpu0 = Clock.threadCPU()
             var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
-            var scanned = 0
-            while marker.refill() { scanned += marker.drain() }
-            marker.returnWork()
-            scanObjects.add(marker.markedObjects, ordering: .relaxed)
-            marker.free()
-            scanBackground.add(scanned, ordering: .relaxed)
+            while marker.refill() { marker.drain() }
+            count(marker, in: .background)
             workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
+            marker.returnWork()
+            marker.free()
         }
     }
 
@@ -220,7 +233,7 @@ final class ConcurrentCollector: Collector {
         while true {
             heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) })
             if stopping.load(ordering: .relaxed) {
-                _ = helpMark(budget: .max)  // shutting down: no mutator is left to help
+                _ = helpMark(budget: .max, counter: .background)  // shutting down: no mutator is left to help
             }
             scanBlockedStacks()
             if !heap.markPool.quiescent { continue }

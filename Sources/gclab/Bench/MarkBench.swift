@@ -1,0 +1,50 @@
+// bench mark: marking throughput on a large live graph, the stop-the-world marker against the concurrent
+// marker with one and two background workers, in one run.
+//
+// The graph: N nodes of two references and 8 payload bytes, held by one table object, each node pointing
+// at two random nodes. A thread that is not a mutator asks for each collection, so with the concurrent
+// collector the background workers do all the marking. Throughput = objects (bytes) marked / mark time:
+// the pause for stop-the-world, the concurrent mark phase (mark start to termination) for concurrent.
+
+import ConcurrentGC
+import Foundation
+
+enum MarkBench {
+    static func run(nodes: Int, repeats: Int) throws {
+        print("mark: \(nodes) live nodes (plus a \(nodes * 4 / 1024) KiB table), median of \(repeats) collections")
+        print("  marker                    Mobjects/s      MB/s   mark ms")
+        for (name, kind, workers) in [("stop-the-world", CollectorKind.stw, 0), ("concurrent, 1 worker", .concurrent, 1),
+                                      ("concurrent, 2 workers", .concurrent, 2)] {
+            var config = HeapConfiguration()
+            config.collector = kind
+            config.markWorkers = max(workers, 1)
+            config.heapMaxBytes = max(256 << 20, nodes * 64)
+            config.minimumTriggerBytes = config.heapMaxBytes  // collections only when asked
+            let heap = try Heap(configuration: config)
+            let table = heap.addGlobalRoot()
+            try MutatorThreads.run(heap: heap, count: 1) { m, _ in
+                var rng = UInt64(42)
+                m.setGlobal(table, try m.allocate(shape: 1, referenceCount: nodes, payloadBytes: 0))
+                for i in 0..<nodes { m.store(m.global(table), i, try m.allocate(shape: 2, referenceCount: 2, payloadBytes: 8)) }
+                for i in 0..<nodes {
+                    let n = m.load(m.global(table), i)
+                    for f in 0..<2 {
+                        rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                        m.store(n, f, m.load(m.global(table), Int((rng >> 33) % UInt64(nodes))))
+                    }
+                }
+            }
+            var seconds: [Double] = [], objects = 0, bytes = 0
+            for _ in 0..<repeats {
+                heap.collect()
+                let c = heap.stats.cycles.last!
+                let ns = kind == .stw ? (c.endNs - c.startNs) : (c.markTerminationStartNs - c.concurrentMarkStartNs)
+                seconds.append(Double(ns) / 1e9)
+                objects = c.markedObjects
+                bytes = c.markedBytes
+            }
+            let s = BenchCommand.median(seconds)
+            print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%10.1f  %8.1f  %8.2f", Double(objects) / s / 1e6, Double(bytes) / s / 1e6, s * 1e3))
+        }
+    }
+}
