@@ -23,6 +23,8 @@ let package = Package(
         .testTarget(name: "ConcurrentGCTests", dependencies: ["ConcurrentGC"]),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["ConcurrentGC", "Workloads"]),
+        // Runs the built `gclab` executable end to end (exit codes, files written).
+        .testTarget(name: "gclabTests", dependencies: ["gclab"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,20 +1,29 @@
-// `gclab list`: every workload and collector, with a line of description and their parameters.
+// `gclab list`: every workload, collector, barrier, root mode and pacer, with a line of description and
+// their parameters.
 
 import ConcurrentGC
+import Pacer
 import Workloads
 
 enum ListCommand {
     static func main(_ args: [String]) throws {
         _ = try OptionParser(args, valueOptions: [])
-        print("workloads:")
+        func row(_ name: String, _ text: String) { print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(text)") }
+        print("workloads (--workload; all take --threads, --scale small|default|large, --seed):")
         for w in WorkloadRegistry.all {
-            print("  \(w.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(w.summary)")
-            print("  \(String(repeating: " ", count: 14)) parameters: \(w.parameterSummary)")
+            row(w.name, w.summary)
+            row("", "parameters: " + w.parameterSummary)
         }
-        print("collectors:")
-        for c in CollectorKind.allCases {
-            print("  \(c.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \(c.summary)")
-        }
-        print("options common to all: --threads N (1), --gogc N (100), --heap-max SIZE (1G), --seed N (1), --scale small|default|large, --verify")
+        print("collectors (--collector):")
+        for c in CollectorKind.allCases { row(c.rawValue, c.summary) }
+        print("barriers (--barrier, concurrent collector):")
+        for b in BarrierKind.allCases { row(b.rawValue, b.summary) }
+        print("root modes (--roots, concurrent collector):")
+        row(RootsMode.stw.rawValue, "every stack scanned in the mark-start pause")
+        row(RootsMode.handshake.rawValue, "each thread scans its own stack at its next safepoint (hybrid, dijkstra, steele)")
+        print("pacers (gclab pacer-sim --pacer, gclab tune --pacer):")
+        for p in PacerKind.allCases { row(p.rawValue, p.summary) }
+        print("heap: --heap-max SIZE (1G), --gogc N (100), --verify (checkmark after every mark, poison freed memory)")
+        print("concurrent collector: --mark-workers N (1; 0 = incremental), --incremental-k K (2), --unsafe")
     }
 }

@@ -1,0 +1,93 @@
+// End-to-end tests of the `gclab` executable: what a user types, the exit code, the files written.
+
+import Foundation
+import XCTest
+
+final class CLITests: XCTestCase {
+    /// The `gclab` binary built beside this test bundle.
+    var gclab: URL {
+        var dir = Bundle(for: CLITests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gclab").path) && dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("gclab")
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = gclab
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("gclab-cli-\(UUID().uuidString)")
+    }
+
+    func csv(_ url: URL) throws -> [[String: String]] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().map { row in Dictionary(uniqueKeysWithValues: zip(header, row)) }
+    }
+
+    func testRunWritesTheDocumentedFiles() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try run(["run", "--scale", "small", "--threads", "2", "--verify", "--out", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try csv(dir.appendingPathComponent("summary.csv"))
+        XCTAssertEqual(summary.count, 1)
+        XCTAssertEqual(summary[0]["status"], "ok")
+        XCTAssertEqual(summary[0]["lost_objects"], "0")
+        XCTAssertEqual(summary[0]["collector"], "concurrent")
+        XCTAssertEqual(summary[0]["threads"], "2")
+        for column in ["workload", "collector", "barrier", "threads", "seed", "wall_ns", "allocated_bytes", "gc_cycles",
+                       "pause_count", "pause_p50_ns", "pause_p99_ns", "pause_max_ns", "peak_heap_bytes", "lost_objects"] {
+            XCTAssertNotNil(summary[0][column], "summary.csv lacks \(column)")
+        }
+        let pauses = try csv(dir.appendingPathComponent("pauses.csv"))
+        XCTAssertEqual(pauses.count, Int(summary[0]["pause_count"]!))
+        XCTAssertTrue(pauses.allSatisfy { ["mark-start", "mark-termination", "handshake"].contains($0["kind"]!) })
+        XCTAssertFalse(try csv(dir.appendingPathComponent("heap.csv")).isEmpty)
+        XCTAssertEqual(try csv(dir.appendingPathComponent("cycles.csv")).count, Int(summary[0]["gc_cycles"]!))
+    }
+
+    func testBadInputIsOneLineAndExitCode2AndWritesNothing() throws {
+        let dir = tempDir()
+        for args in [["run", "--frobnicate"], ["run", "--workload", "nope"], ["run", "--threads", "x"],
+                     ["run", "--heap-max", "12Q"], ["run", "--barrier", "none"], ["run", "--gogc", "0"],
+                     ["run", "--collector", "stw", "--barrier", "dijkstra"], ["frob"],
+                     ["pacer-sim", "--scenario", "nope", "--pacer", "go118"], ["bench", "nope"]] {
+            let r = try run(args + ["--out", dir.path])
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("gclab: error: "), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path), "\(args) wrote output")
+        }
+    }
+
+    func testHeapExhaustionIsReportedAndTheRunRecorded() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try run(["run", "--collector", "stw", "--heap-max", "2M", "--out", dir.path, "--quiet"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("heap exhausted"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("2097152"), "the error names the limit: \(r.stderr)")
+        XCTAssertEqual(try csv(dir.appendingPathComponent("summary.csv")).first?["status"], "heap-exhausted")
+    }
+
+    func testListNamesEveryWorkloadAndCollector() throws {
+        let r = try run(["list"])
+        XCTAssertEqual(r.status, 0)
+        for name in ["gcbench", "graph-mutation", "stw", "concurrent"] { XCTAssertTrue(r.stdout.contains(name), name) }
+    }
+}
