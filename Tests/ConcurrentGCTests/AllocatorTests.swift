@@ -27,8 +27,8 @@ final class AllocatorTests: XCTestCase {
 
     /// After a collection the allocator bump-allocates into the free lines of partly used blocks.
     func testHoleFindingReusesFreeLinesOfRecyclableBlocks() throws {
-        for verify in [false, true] {
-            let heap = try makeHeap(verify: verify)
+        for (collector, verify) in CollectorKind.allCases.flatMap({ c in [(c, false), (c, true)] }) {
+            let heap = try makeHeap(collector, verify: verify)
             try withMutator(heap) { m in
                 let keep = m.pushRoot()
                 var keptBlocks = Set<Int>()
@@ -85,21 +85,23 @@ final class AllocatorTests: XCTestCase {
     }
 
     func testLargeObjectsLiveInTheLargeObjectSpaceAndAreFreed() throws {
-        let heap = try makeHeap(heapMax: 16 << 20)
-        try withMutator(heap) { m in
-            let kept = m.pushRoot(try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 100_000))
-            XCTAssertGreaterThanOrEqual(m[kept].offset, heap.largeObjectStart)
-            XCTAssertTrue(m.header(m[kept]).isLarge)
-            m.payload(m[kept]).storeBytes(of: 0xC0FFEE, toByteOffset: 99_992, as: Int.self)
-            // 1 MiB objects, all garbage: 64 of them need collections to fit in 16 MiB.
-            for _ in 0..<64 { _ = try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 1 << 20) }
-            m.collect()
-            XCTAssertEqual(heap.largeObjects.objectCount, 1)
-            XCTAssertEqual(m.payload(m[kept]).load(fromByteOffset: 99_992, as: Int.self), 0xC0FFEE)
-            XCTAssertLessThan(heap.committedBytes, 1 << 20)
+        for collector in CollectorKind.allCases {
+            let heap = try makeHeap(collector, heapMax: 16 << 20)
+            try withMutator(heap) { m in
+                let kept = m.pushRoot(try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 100_000))
+                XCTAssertGreaterThanOrEqual(m[kept].offset, heap.largeObjectStart)
+                XCTAssertTrue(m.header(m[kept]).isLarge)
+                m.payload(m[kept]).storeBytes(of: 0xC0FFEE, toByteOffset: 99_992, as: Int.self)
+                // 1 MiB objects, all garbage: 64 of them need collections to fit in 16 MiB.
+                for _ in 0..<64 { _ = try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 1 << 20) }
+                m.collect()
+                XCTAssertEqual(heap.largeObjects.objectCount, 1)
+                XCTAssertEqual(m.payload(m[kept]).load(fromByteOffset: 99_992, as: Int.self), 0xC0FFEE)
+                XCTAssertLessThan(heap.committedBytes, 1 << 20)
+            }
+            XCTAssertGreaterThan(heap.collectionCount, 1)
+            XCTAssertEqual(heap.stats.lostObjectCount, 0)
         }
-        XCTAssertGreaterThan(heap.collectionCount, 1)
-        XCTAssertEqual(heap.stats.lostObjectCount, 0)
     }
 
     func testRootFramesPushPopAndGrow() throws {
@@ -125,23 +127,25 @@ final class AllocatorTests: XCTestCase {
     }
 
     func testHeapExhaustionNamesTheNumbers() throws {
-        let heap = try makeHeap(heapMax: 2 << 20, minimumTrigger: 1 << 20)
-        var caught: HeapError?
-        do {
-            try withMutator(heap) { m in _ = try rootedList(m, count: 1_000_000) }
-        } catch let e as HeapError { caught = e }
-        guard case let .exhausted(requested, live, committed, limit)? = caught else {
-            return XCTFail("expected heap exhaustion, got \(String(describing: caught))")
+        for collector in CollectorKind.allCases {
+            let heap = try makeHeap(collector, heapMax: 2 << 20, minimumTrigger: 1 << 20)
+            var caught: HeapError?
+            do {
+                try withMutator(heap) { m in _ = try rootedList(m, count: 1_000_000) }
+            } catch let e as HeapError { caught = e }
+            guard case let .exhausted(requested, live, committed, limit)? = caught else {
+                return XCTFail("expected heap exhaustion, got \(String(describing: caught))")
+            }
+            XCTAssertEqual(requested, 24)
+            XCTAssertEqual(limit, 2 << 20)
+            XCTAssertGreaterThan(live, 1 << 20, "the rooted list is live")
+            XCTAssertLessThanOrEqual(committed, limit)
+            XCTAssertTrue(caught!.description.contains("heap exhausted"))
+            XCTAssertTrue(caught!.description.contains("\(limit)"))
+            // Every other mutator sees the failure at its next slow path.
+            XCTAssertThrowsError(try withMutator(heap) { m in for _ in 0..<10_000 { _ = try node(m, 0) } })
+            XCTAssertGreaterThan(heap.collectionCount, 0)
         }
-        XCTAssertEqual(requested, 24)
-        XCTAssertEqual(limit, 2 << 20)
-        XCTAssertGreaterThan(live, 1 << 20, "the rooted list is live")
-        XCTAssertLessThanOrEqual(committed, limit)
-        XCTAssertTrue(caught!.description.contains("heap exhausted"))
-        XCTAssertTrue(caught!.description.contains("\(limit)"))
-        // Every other mutator sees the failure at its next slow path.
-        XCTAssertThrowsError(try withMutator(heap) { m in for _ in 0..<10_000 { _ = try node(m, 0) } })
-        XCTAssertGreaterThan(heap.collectionCount, 0)
     }
 
     func testInvalidShapesAreRefused() throws {

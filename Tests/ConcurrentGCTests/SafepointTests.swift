@@ -22,26 +22,38 @@ final class SafepointTests: XCTestCase {
     /// Stop-the-world with more mutators than cores: every mutator parks at a safepoint for each
     /// collection, and every mutator's rooted data survives all of them.
     func testStopTheWorldHandshakeWithManyMutators() throws {
-        let heap = try makeHeap(heapMax: 256 << 20)
-        let n = 8
-        try MutatorThreads.run(heap: heap, count: n) { m, index in
-            let kept = try rootedList(m, count: 2000)
-            for round in 0..<30 {
-                let f = m.frame()
-                _ = try rootedList(m, count: 3000)  // garbage after the frame pops
-                m.popFrame(f)
-                if round % 10 == 0 { m.poll() }
+        for collector in CollectorKind.allCases {
+            let heap = try makeHeap(collector, heapMax: 256 << 20)
+            let n = 8
+            try MutatorThreads.run(heap: heap, count: n) { m, index in
+                let kept = try rootedList(m, count: 2000)
+                for round in 0..<30 {
+                    let f = m.frame()
+                    _ = try rootedList(m, count: 3000)  // garbage after the frame pops
+                    m.popFrame(f)
+                    if round % 10 == 0 { m.poll() }
+                }
+                let (count, sum) = walkList(m, m[kept])
+                if count != 2000 || sum != 1999 * 2000 / 2 {
+                    throw WorkloadFailure("mutator \(index): kept list has \(count) nodes, sum \(sum)")
+                }
             }
-            let (count, sum) = walkList(m, m[kept])
-            if count != 2000 || sum != 1999 * 2000 / 2 {
-                throw WorkloadFailure("mutator \(index): kept list has \(count) nodes, sum \(sum)")
+            XCTAssertGreaterThan(heap.collectionCount, 3)
+            XCTAssertEqual(heap.stats.lostObjectCount, 0)
+            let pauses = heap.stats.pauses
+            // One pause per stop-the-world cycle; a mark start and at least one termination per concurrent one.
+            let kind = collector == .stw ? "stw-gc" : "mark-start"
+            XCTAssertEqual(pauses.filter { $0.kind == kind }.count, heap.collectionCount)
+            if collector == .concurrent {
+                XCTAssertGreaterThanOrEqual(pauses.filter { $0.kind == "mark-termination" }.count, heap.collectionCount)
+                for c in heap.stats.cycles {
+                    XCTAssertLessThanOrEqual(c.startNs, c.concurrentMarkStartNs)
+                    XCTAssertLessThan(c.concurrentMarkStartNs, c.markTerminationStartNs)
+                    XCTAssertLessThan(c.markTerminationStartNs, c.endNs)
+                }
             }
+            XCTAssertTrue(pauses.allSatisfy { $0.timeToSafepointNs <= $0.durationNs })
         }
-        XCTAssertGreaterThan(heap.collectionCount, 3)
-        XCTAssertEqual(heap.stats.lostObjectCount, 0)
-        let pauses = heap.stats.pauses
-        XCTAssertEqual(pauses.count, heap.collectionCount)
-        XCTAssertTrue(pauses.allSatisfy { $0.timeToSafepointNs <= $0.durationNs })
     }
 
     /// A mutator in a safe region (blocked) does not hold up collections.

@@ -4,8 +4,10 @@
 import XCTest
 
 /// A heap for tests: small, verifying by default.
-func makeHeap(heapMax: Int = 64 << 20, verify: Bool = true, gogc: Int = 100, minimumTrigger: Int = 4 << 20) throws -> Heap {
+func makeHeap(_ collector: CollectorKind = .stw, heapMax: Int = 64 << 20, verify: Bool = true, gogc: Int = 100,
+              minimumTrigger: Int = 4 << 20) throws -> Heap {
     var config = HeapConfiguration()
+    config.collector = collector
     config.heapMaxBytes = heapMax
     config.verify = verify
     config.gogc = gogc
