@@ -13,14 +13,14 @@ let package = Package(
     ],
     targets: [
         // The managed heap, allocators, collectors, barriers and the checkmark verifier.
-        .target(name: "ConcurrentGC"),
+        .target(name: "ConcurrentGC", dependencies: ["Pacer"]),
         // Pacing control logic only: no heap, no threads.
         .target(name: "Pacer"),
         // Self-checking programs that talk to the heap only through the mutator API.
         .target(name: "Workloads", dependencies: ["ConcurrentGC"]),
         // The command-line front end.
         .executableTarget(name: "gclab", dependencies: ["ConcurrentGC", "Pacer", "Workloads"]),
-        .testTarget(name: "ConcurrentGCTests", dependencies: ["ConcurrentGC"]),
+        .testTarget(name: "ConcurrentGCTests", dependencies: ["ConcurrentGC", "Pacer"]),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["ConcurrentGC", "Workloads"]),
         // Runs the built `gclab` executable end to end (exit codes, files written).

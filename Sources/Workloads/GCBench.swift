@@ -15,7 +15,7 @@ import ConcurrentGC
 public struct GCBench: Workload {
     public static let name = "gcbench"
     public static let summary = "Ellis/Kovac/Boehm GCBench: top-down and bottom-up binary trees beside a long-lived tree and array"
-    public static let parameterSummary = "stretch depth 18, long-lived depth 16, array 500000 doubles, depths 4..16 step 2 (small: 12/10/50000, depths 4..10)"
+    public static let parameterSummary = "stretch depth 18, long-lived depth 16, array 500000 doubles, depths 4..16 step 2 (small: 12/10/50000, depths 4..10; large: 20/18/2000000, depths 4..18)"
 
     static let nodeShape: UInt8 = 1
     static let arrayShape: UInt8 = 2

@@ -21,8 +21,10 @@ enum BenchCommand {
             if args.contains("--help") { print(help); return }
             throw UsageError("bench needs a benchmark name: alloc, barrier or mark")
         }
-        let o = try OptionParser(Array(args.dropFirst()), valueOptions: ["objects", "repeat", "region", "stores", "nodes"],
-                                 flagOptions: ["help"])
+        let known: [String: Set<String>] = ["alloc": ["objects", "repeat", "region"], "barrier": ["stores", "repeat"],
+                                            "mark": ["nodes", "repeat"]]
+        guard let options = known[which] else { throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark)") }
+        let o = try OptionParser(Array(args.dropFirst()), valueOptions: options, flagOptions: ["help"])
         if o.flag("help") { print(help); return }
         switch which {
         case "alloc":

@@ -7,7 +7,8 @@ import Workloads
 
 enum ListCommand {
     static func main(_ args: [String]) throws {
-        _ = try OptionParser(args, valueOptions: [])
+        let o = try OptionParser(args, valueOptions: [], flagOptions: ["help"])
+        if o.flag("help") { print("usage: gclab list\n  lists every workload, collector, barrier, root mode and pacer with its parameters"); return }
         func row(_ name: String, _ text: String) { print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(text)") }
         print("workloads (--workload; all take --threads, --scale small|default|large, --seed):")
         for w in WorkloadRegistry.all {

@@ -186,8 +186,8 @@ enum TuneCommand {
     }
 }
 
-/// Option handling shared by pacer-sim and tune.
-private enum PacerOptions {
+/// Option handling shared by pacer-sim, tune and run.
+enum PacerOptions {
     static var parameterNames: Set<String> { Set(PacerParameter.all.map(\.name)) }
 
     static var parameterHelp: String {
@@ -237,9 +237,15 @@ private enum PacerOptions {
     /// given as lo:hi:step (or that are swept) are returned as ranges instead of being applied.
     static func config(_ parser: OptionParser, scenario: Scenario, kind: PacerKind,
                        allowRanges: Bool) throws -> (base: PacerConfig, ranges: [ParameterRange]) {
-        var config = scenario.configure()
+        try config(parser, base: scenario.configure(), kind: kind, allowRanges: allowRanges)
+    }
+
+    /// `base` with the user's pacer parameters applied (those in `skip` are left to the caller).
+    static func config(_ parser: OptionParser, base: PacerConfig, kind: PacerKind, allowRanges: Bool,
+                       skip: Set<String> = []) throws -> (base: PacerConfig, ranges: [ParameterRange]) {
+        var config = base
         var ranges: [ParameterRange] = []
-        for p in PacerParameter.all {
+        for p in PacerParameter.all where !skip.contains(p.name) {
             guard let text = parser.string(p.name) else { continue }
             guard p.applies(to: kind) else {
                 let usable = PacerParameter.all.filter { !$0.appliesTo.isEmpty && $0.applies(to: kind) }

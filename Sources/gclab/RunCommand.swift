@@ -3,11 +3,13 @@
 
 import ConcurrentGC
 import Foundation
+import Pacer
 import Workloads
 
 enum RunCommand {
-    static let valueOptions: Set<String> = ["workload", "scale", "collector", "threads", "gogc", "heap-max", "seed", "out",
-                                            "barrier", "roots", "mark-workers", "incremental-k"]
+    static let valueOptions: Set<String> = Set(["workload", "scale", "collector", "threads", "gogc", "heap-max", "seed", "out",
+                                                "barrier", "roots", "mark-workers", "incremental-k", "pacer", "heap-minimum"])
+        .union(PacerOptions.parameterNames)
     static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe"]
 
     static let help = """
@@ -18,11 +20,18 @@ enum RunCommand {
       --barrier NAME    concurrent collector's write barrier: dijkstra | yuasa (satb) | hybrid | steele | none
                         (default yuasa; none needs --unsafe)
       --roots MODE      stw | handshake: roots scanned in the mark-start pause or by each thread (default stw)
-      --mark-workers N  background mark threads, 0...64; 0 = incremental (default 1)
-      --incremental-k K bytes a mutator scans per byte it allocates while marking (default 2)
-      --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes)
+      --mark-workers N  background mark threads, 0...64; 0 = incremental (default: the pacer's worker
+                        plan, Go's dedicated + fractional workers; 1 with --pacer gogc)
+      --incremental-k K bytes a mutator scans per byte it allocates while marking, with --pacer gogc (default 2)
+      --pacer NAME      gogc | fixed | go15 | go118 | go121: what sets the trigger, goal, assist ratio and
+                        workers (default go121 for concurrent, gogc for stw; gogc = live x (1 + GOGC/100))
+    pacer parameters (Go's defaults; see `gclab pacer-sim --help`):
+    \(PacerOptions.parameterHelp)
+      --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes);
+                        needs --verify, which keeps what they lose alive and counts it
       --threads N       mutator threads, 1...256 (default 1)
       --gogc N          heap growth between collections, percent of live (default 100)
+      --heap-minimum SIZE  the heap goal (trigger, with --pacer gogc) never goes below this (default 4M)
       --heap-max SIZE   most memory the heap may commit, e.g. 512M, 2G (default 1G)
       --seed N          random seed for workloads that use one (default 1)
       --verify          run the checkmark verifier after every mark; poison freed memory
@@ -30,9 +39,25 @@ enum RunCommand {
       --quiet           print nothing but errors
     """
 
+    /// Everything `gclab run` was asked to do, validated.
+    struct Request {
+        var run: RunConfiguration
+        var heap: HeapConfiguration
+        var workload: any Workload.Type
+        var scale: WorkloadScale
+        var outDir: URL
+        var quiet: Bool
+    }
+
     static func main(_ args: [String]) throws {
         let o = try OptionParser(args, valueOptions: valueOptions, flagOptions: flagOptions)
         if o.flag("help") { print(help); return }
+        let request = try parse(o)
+        try execute(request)
+    }
+
+    /// Validates every option before anything runs or is written.
+    static func parse(_ o: OptionParser) throws -> Request {
         let workloadName = o.string("workload") ?? "gcbench"
         guard let workloadType = WorkloadRegistry.named(workloadName) else {
             throw UsageError("unknown workload '\(workloadName)' (known: \(WorkloadRegistry.all.map { $0.name }.joined(separator: ", ")))")
@@ -41,66 +66,90 @@ enum RunCommand {
         let collectorName = try o.choice("collector", CollectorKind.allCases.map(\.rawValue), default: CollectorKind.concurrent.rawValue)
         var config = HeapConfiguration()
         config.collector = CollectorKind(rawValue: collectorName)!
+        let concurrent = config.collector == .concurrent
+        if !concurrent, let given = ["barrier", "roots", "mark-workers", "incremental-k"].first(where: { o.string($0) != nil }) ?? (o.flag("unsafe") ? "unsafe" : nil) {
+            throw UsageError("--\(given) applies to --collector concurrent only")
+        }
         let barrierName = o.string("barrier") ?? "yuasa"
         guard let barrier = BarrierKind(name: barrierName) else {
             throw UsageError("invalid value '\(barrierName)' for --barrier (expected one of: dijkstra, yuasa, satb, hybrid, steele, none)")
         }
         config.barrier = barrier
         config.roots = RootsMode(rawValue: try o.choice("roots", RootsMode.allCases.map(\.rawValue), default: "stw"))!
-        config.markWorkers = try o.int("mark-workers", default: 1, range: 0...64)
+        config.gogc = try o.int("gogc", default: 100, range: 1...100_000)
+        let pacerName = try o.choice("pacer", ["gogc"] + PacerKind.allCases.map(\.rawValue),
+                                     default: concurrent ? PacerKind.go121.rawValue : "gogc")
+        config.pacer = PacerKind(rawValue: pacerName)
+        config.markWorkers = try o.int("mark-workers", default: config.pacer == nil ? 1 : -1, range: 0...64)
+        config.minimumTriggerBytes = try o.bytes("heap-minimum", default: 4 << 20, range: (64 << 10)...(1 << 40))
+        if let kind = config.pacer {
+            config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: kind, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
+            config.pacerConfig.gogc = config.gogc
+            config.pacerConfig.heapMinimum = config.minimumTriggerBytes
+            if let problem = config.pacerConfig.validationError() { throw UsageError(problem) }
+        } else if let given = PacerParameter.all.first(where: { !["gogc", "heap-minimum"].contains($0.name) && o.string($0.name) != nil }) {
+            throw UsageError("--\(given.name) needs a pacer (--pacer \(PacerKind.allCases.map(\.rawValue).joined(separator: "|")))")
+        }
         config.assistRatio = try o.double("incremental-k", default: 2.0, range: 0...1_000_000)
         config.allowUnsafe = o.flag("unsafe")
-        if config.collector == .stw && (o.string("barrier") != nil || o.string("roots") != nil || o.string("mark-workers") != nil) {
-            throw UsageError("--barrier, --roots and --mark-workers apply to --collector concurrent only")
-        }
-        if config.collector == .concurrent && config.markWorkers == 0 && config.assistRatio == 0 {
+        config.verify = o.flag("verify")
+        if concurrent && config.markWorkers == 0 && config.assistRatio == 0 && config.pacer == nil {
             throw UsageError("--mark-workers 0 needs --incremental-k above 0: nobody else would mark")
         }
-        if let reason = config.unsafeReason, !config.allowUnsafe {
-            throw UsageError(reason + " (add --unsafe to run it anyway)")
+        if let reason = config.unsafeReason {
+            guard config.allowUnsafe else { throw UsageError(reason + " (add --unsafe --verify to run it anyway)") }
+            guard config.verify else {
+                throw UsageError("--unsafe needs --verify: without the verifier, lost objects are freed while reachable and the run crashes")
+            }
         }
-        config.gogc = try o.int("gogc", default: 100, range: 1...100_000)
         config.heapMaxBytes = try o.bytes("heap-max", default: 1 << 30, range: (4 * HeapGeometry.blockBytes)...HeapConfiguration.largestHeapMaxBytes)
-        config.verify = o.flag("verify")
         let threads = try o.int("threads", default: 1, range: 1...256)
         guard let seed = UInt64(o.string("seed") ?? "1") else {
-            throw UsageError("invalid seed '\(o.string("seed")!)' (expected a non-negative integer)")
+            throw UsageError("invalid seed '\(o.string("seed")!)' for --seed (expected 0...\(UInt64.max))")
         }
-        let quiet = o.flag("quiet")
-        let outDir = URL(fileURLWithPath: o.string("out") ?? defaultOutputDirectory(workload: workloadName, collector: collectorName))
-        let scale = WorkloadScale(rawValue: scaleName)!
-        let workload: any Workload
-        do { workload = try workloadType.init(scale: scale) } catch { throw UsageError("\(error)") }
-        let heap: Heap
-        do { heap = try Heap(configuration: config) } catch { throw UsageError("\(error)") }
+        let outPath = o.string("out") ?? defaultOutputDirectory(workload: workloadName, collector: collectorName)
+        guard !outPath.isEmpty else { throw UsageError("--out needs a directory") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outPath, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError("--out \(outPath) exists and is not a directory")
+        }
+        let run = RunConfiguration(workload: workloadName, scale: scaleName, collector: collectorName,
+                                   barrier: concurrent ? config.barrier.rawValue : "n/a",
+                                   roots: concurrent ? config.roots.rawValue : "n/a",
+                                   markWorkers: concurrent ? config.markWorkers : 0, pacer: pacerName,
+                                   threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
+                                   verify: config.verify)
+        return Request(run: run, heap: config, workload: workloadType, scale: WorkloadScale(rawValue: scaleName)!,
+                       outDir: URL(fileURLWithPath: outPath), quiet: o.flag("quiet"))
+    }
 
-        let concurrent = config.collector == .concurrent
-        let runConfig = RunConfiguration(workload: workloadName, scale: scaleName, collector: collectorName,
-                                         barrier: concurrent ? config.barrier.rawValue : "n/a",
-                                         roots: concurrent ? config.roots.rawValue : "n/a",
-                                         markWorkers: concurrent ? config.markWorkers : 0,
-                                         threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
-                                         verify: config.verify)
+    /// Runs the workload and writes the results.
+    static func execute(_ request: Request) throws {
+        let workload: any Workload
+        do { workload = try request.workload.init(scale: request.scale) } catch { throw UsageError("\(error)") }
+        let heap: Heap
+        do { heap = try Heap(configuration: request.heap) } catch { throw UsageError("\(error)") }
         let start = Clock.now()
         var status = "ok"
         var failure: String?
         var report = WorkloadReport()
         do {
-            report = try workload.run(heap: heap, threads: threads, seed: seed)
+            report = try workload.run(heap: heap, threads: request.run.threads, seed: request.run.seed)
         } catch let error as HeapError {
             status = "heap-exhausted"; failure = error.description
         } catch let error as WorkloadError {
             status = "self-check-failed"; failure = error.description
         }
         let wallNs = Clock.now() - start
+        heap.finish()  // a cycle still running completes now, so the files agree with each other
         if failure == nil && heap.stats.lostObjectCount > 0 {
             status = "lost-objects"
             failure = "verifier found \(heap.stats.lostObjectCount) lost objects; first: "
                 + (heap.stats.lostObjects.first.map { "\($0)" } ?? "?")
         }
-        try RunResults.write(config: runConfig, status: status, wallNs: wallNs, heap: heap, to: outDir)
-        if !quiet {
-            printSummary(config: runConfig, status: status, wallNs: wallNs, heap: heap, report: report, outDir: outDir)
+        try RunResults.write(config: request.run, status: status, wallNs: wallNs, heap: heap, to: request.outDir)
+        if !request.quiet {
+            printSummary(config: request.run, status: status, wallNs: wallNs, heap: heap, report: report, outDir: request.outDir)
         }
         if let failure {
             printError(failure)
@@ -121,8 +170,10 @@ enum RunCommand {
         func ms(_ ns: UInt64) -> String { String(format: "%.3f ms", Double(ns) / 1e6) }
         func mb(_ b: Int) -> String { String(format: "%.1f MB", Double(b) / 1e6) }
         for line in report.lines { print(line) }
-        let plan = config.collector == "concurrent" ? "concurrent/\(config.barrier) roots=\(config.roots) workers=\(config.markWorkers)" : config.collector
-        print("\(config.workload) on \(plan), \(config.threads) thread(s): \(status) in \(ms(wallNs))")
+        let workers = config.markWorkers < 0 ? "paced" : String(config.markWorkers)
+        let plan = config.collector == "concurrent" ? "concurrent/\(config.barrier) roots=\(config.roots) workers=\(workers)" : config.collector
+        let pacer = " pacer=\(config.pacer)"
+        print("\(config.workload) on \(plan)\(pacer), \(config.threads) thread(s): \(status) in \(ms(wallNs))")
         print("  allocated \(mb(heap.allocatedBytes)); \(s.gcCycles) collections; peak heap \(mb(heap.peakHeapBytes)), committed \(mb(heap.peakCommittedBytes))")
         print("  pauses: \(s.pauseCount), total \(ms(s.pauseTotalNs)), p50 \(ms(s.pauseP50Ns)), p99 \(ms(s.pauseP99Ns)), max \(ms(s.pauseMaxNs))")
         if config.verify { print("  verifier: \(s.lostObjects) lost objects") }

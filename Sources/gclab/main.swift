@@ -8,7 +8,7 @@ usage: gclab <command> [options]
 
 commands:
   run         run one experiment (default: GCBench on the default collector)
-  bench       micro-benchmarks: `gclab bench alloc`
+  bench       micro-benchmarks: `gclab bench alloc|barrier|mark`
   list        list workloads and collectors with their parameters
   pacer-sim   run a pacer against a simulated program (`gclab pacer-sim --list`)
   tune        grid-search pacer gains on the simulator

@@ -23,7 +23,7 @@ final class SafepointTests: XCTestCase {
     /// collection, and every mutator's rooted data survives all of them.
     func testStopTheWorldHandshakeWithManyMutators() throws {
         for collector in CollectorKind.allCases {
-            let heap = try makeHeap(collector, heapMax: 256 << 20)
+            let heap = try makeHeap(collector, heapMax: 256 << 20, minimumTrigger: 1 << 20)
             let n = 8
             try MutatorThreads.run(heap: heap, count: n) { m, index in
                 let kept = try rootedList(m, count: 2000)

@@ -65,14 +65,25 @@ final class CLITests: XCTestCase {
         let dir = tempDir()
         for args in [["run", "--frobnicate"], ["run", "--workload", "nope"], ["run", "--threads", "x"],
                      ["run", "--heap-max", "12Q"], ["run", "--barrier", "none"], ["run", "--gogc", "0"],
-                     ["run", "--collector", "stw", "--barrier", "dijkstra"], ["frob"],
+                     ["run", "--collector", "stw", "--barrier", "dijkstra"], ["run", "--collector", "stw", "--incremental-k", "3"],
+                     ["run", "--barrier", "none", "--unsafe"], ["run", "--pacer", "go99"], ["run", "--pacer", "gogc", "--kp", "1"],
+                     ["run", "--kp", "x"], ["run", "--out", ""], ["frob"],
                      ["pacer-sim", "--scenario", "nope", "--pacer", "go118"], ["bench", "nope"]] {
-            let r = try run(args + ["--out", dir.path])
+            let r = try run(args.contains("--out") ? args : args + ["--out", dir.path])
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("gclab: error: "), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path), "\(args) wrote output")
         }
+    }
+
+    func testOutputPathThatIsAFileIsRefused() throws {
+        let file = tempDir()
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try run(["run", "--scale", "small", "--out", file.path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("not a directory"), r.stderr)
     }
 
     func testHeapExhaustionIsReportedAndTheRunRecorded() throws {

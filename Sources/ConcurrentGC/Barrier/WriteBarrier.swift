@@ -49,7 +49,10 @@ extension Mutator {
 
     /// Greys `raw` if it is an unmarked object.
     func shade(_ raw: UInt32) {
-        if raw != 0 && ctx.pointee.heap.takeUnretainedValue().markBitmap.testAndSet(raw) { pushShaded(raw) }
+        if raw != 0 && ctx.pointee.heap.takeUnretainedValue().markBitmap.testAndSet(raw) {
+            ctx.pointee.shadedBytes &+= ObjectHeader(bits: (ctx.pointee.base + (Int(raw) << HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
+            pushShaded(raw)
+        }
     }
 
     /// Puts a grey object in this thread's shade buffer, handing a full buffer to the mark pool.
@@ -69,6 +72,10 @@ extension Heap {
     /// Moves a mutator's shade buffer into the mark pool. By its owner, or by the collector with the
     /// world stopped.
     func flushShadeBuffer(of ctx: UnsafeMutablePointer<MutatorContext>) {
+        if ctx.pointee.shadedBytes > 0 {
+            shadedBytes.add(ctx.pointee.shadedBytes, ordering: .relaxed)
+            ctx.pointee.shadedBytes = 0
+        }
         let n = ctx.pointee.shadeCount
         guard n > 0 else { return }
         markPool.push(UnsafeBufferPointer(start: ctx.pointee.shadeBuffer, count: n))

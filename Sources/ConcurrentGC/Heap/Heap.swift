@@ -42,6 +42,10 @@ public final class Heap: @unchecked Sendable {
     let allocatesBlack: Bool
     /// Bytes of objects allocated black in the current cycle (they are live without being scanned).
     let blackAllocatedBytes = Atomic<Int>(0)
+    /// Bytes of objects the write barriers shaded this cycle (flushed from the mutators' contexts).
+    let shadedBytes = Atomic<Int>(0)
+    /// The pacer, when one sets the trigger (nil: the plain GOGC trigger).
+    let pacerDriver: PacerDriver?
 
     let committed = Atomic<Int>(0)
     let heapInUse = Atomic<Int>(0)
@@ -89,7 +93,17 @@ public final class Heap: @unchecked Sendable {
                            poison: configuration.verify)
         largeObjects = LargeObjectSpace(base: base, start: largeObjectStart, bytes: largeBytes)
         globals = GlobalRoots()
-        trigger = Atomic(configuration.minimumTriggerBytes)
+        if let kind = configuration.pacer {
+            var pacerConfig = configuration.pacerConfig
+            pacerConfig.gogc = configuration.gogc
+            if let problem = pacerConfig.validationError() { throw HeapError.invalidConfiguration(problem) }
+            let driver = PacerDriver(kind: kind, config: pacerConfig, procs: configuration.processors)
+            pacerDriver = driver
+            trigger = Atomic(driver.decision.trigger)
+        } else {
+            pacerDriver = nil
+            trigger = Atomic(configuration.minimumTriggerBytes)
+        }
         barrierFlag = .allocate(capacity: 1)
         barrierFlag.initialize(to: Atomic(0))
         allocatesBlack = configuration.collector == .concurrent && configuration.barrier.allocatesBlack
@@ -138,6 +152,15 @@ public final class Heap: @unchecked Sendable {
     public func collect() {
         collector.collectFully(requester: nil, reason: "explicit", observedCycle: cycles.load(ordering: .relaxed))
     }
+
+    /// Bytes of roots: every mutator's shadow-stack slots and the global slots (world stopped).
+    var rootBytes: (stacks: Int, globals: Int) {
+        (world.mutators.reduce(0) { $0 + $1.ctx.pointee.rootCount * 4 }, globals.count * 4)
+    }
+
+    /// Stops the collector's background threads, finishing a cycle in progress, so that the recorded
+    /// statistics no longer change. Call after the last mutator unregistered; the heap is not usable after.
+    public func finish() { collector.shutdown() }
 
     /// True while a concurrent mark runs.
     var isMarking: Bool { barrierFlag.pointee.load(ordering: .relaxed) != 0 }

@@ -1,5 +1,8 @@
 // What a heap is set up with: size limit, collector, trigger, verification.
 
+import Glibc
+import Pacer
+
 /// The collectors a heap can run.
 public enum CollectorKind: String, CaseIterable, Sendable {
     /// Stop-the-world mark-sweep: the baseline.
@@ -85,11 +88,19 @@ public struct HeapConfiguration: Sendable {
     /// How the concurrent collector takes roots (--roots).
     public var roots: RootsMode = .stw
     /// Background mark threads of the concurrent collector; 0 makes it incremental (--mark-workers).
+    /// Negative: as many as the pacer's worker plan asks for (Go's dedicated and fractional workers).
     public var markWorkers: Int = 1
     /// Bytes of objects a mutator scans per byte it allocates while marking (--incremental-k).
     public var assistRatio: Double = 2.0
     /// Allow combinations that lose objects on purpose (--unsafe).
     public var allowUnsafe: Bool = false
+    /// The pacer that sets the trigger, the goal, the assist ratio and (with `markWorkers` < 0) the
+    /// background workers; nil: the plain GOGC trigger (live × (1 + GOGC/100)) and a fixed assist ratio.
+    public var pacer: PacerKind? = nil
+    /// The pacer's gains and constants (its `gogc` is kept equal to `gogc`).
+    public var pacerConfig = PacerConfig()
+    /// Processors the program may use (the pacer's GOMAXPROCS).
+    public var processors: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     public init() {}
 

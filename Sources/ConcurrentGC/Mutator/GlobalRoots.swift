@@ -12,7 +12,7 @@ public struct GlobalRoot: Hashable, Sendable {
 final class GlobalRoots {
     static let capacity = 4096
     let slots: UnsafeMutablePointer<Atomic<UInt32>>
-    private let count = Atomic<Int>(0)
+    private let counter = Atomic<Int>(0)
 
     init() {
         slots = .allocate(capacity: GlobalRoots.capacity)
@@ -23,14 +23,16 @@ final class GlobalRoots {
 
     /// A new slot holding null, or nil when all slots are taken.
     func add() -> GlobalRoot? {
-        let i = count.add(1, ordering: .relaxed).newValue - 1
+        let i = counter.add(1, ordering: .relaxed).newValue - 1
         guard i < GlobalRoots.capacity else { return nil }
         return GlobalRoot(index: i)
     }
 
+    /// Number of slots handed out.
+    var count: Int { min(counter.load(ordering: .relaxed), GlobalRoots.capacity) }
+
     func forEach(_ body: (UInt32, Int) -> Void) {
-        let n = min(count.load(ordering: .relaxed), GlobalRoots.capacity)
-        for i in 0..<n { body(slots[i].load(ordering: .acquiring), i) }
+        for i in 0..<count { body(slots[i].load(ordering: .acquiring), i) }
     }
 }
 

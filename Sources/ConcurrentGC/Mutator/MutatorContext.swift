@@ -29,6 +29,8 @@ struct MutatorContext {
     let shadeBuffer: UnsafeMutablePointer<UInt32>
     var shadeCount = 0
     static let shadeCapacity = 256
+    /// Bytes of the objects this thread shaded, not yet added to the heap's count.
+    var shadedBytes = 0
     /// Whether this thread's roots were scanned in the current cycle (hybrid barrier, handshakes).
     var stackScanned = true
     /// Barrier slow-path executions since the last mark termination.

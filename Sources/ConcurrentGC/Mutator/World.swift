@@ -35,6 +35,9 @@ final class World {
     /// without it by a collector spinning for the last mutator to park.
     private let runningCount = Atomic<Int>(0)
 
+    /// Mutators running now (a hint: it changes as threads park and block).
+    var runningMutators: Int { runningCount.load(ordering: .relaxed) }
+
     /// Changes a mutator's state, keeping `runningCount` right. The monitor must be held.
     private func setState(_ record: MutatorRecord, _ state: MutatorState) {
         if record.state == .running { runningCount.subtract(1, ordering: .relaxed) }

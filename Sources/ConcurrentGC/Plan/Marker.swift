@@ -3,7 +3,9 @@
 // Invariant: an object is grey while its reference is on a grey stack (this marker's, the shared pool's or
 // a mutator's shade buffer), black once popped and scanned; its mark bit is set (atomic test-and-set)
 // before it is pushed, so no object is pushed twice and a set bit means grey or black. Scanning an object
-// marks the lines it covers with the current epoch (Immix objects) and counts its bytes as live.
+// marks the lines it covers with the current epoch (Immix objects).
+// Two tallies: bytes *marked* (counted when this marker sets a mark bit: the live heap) and bytes
+// *scanned* (the marking work, which counts an object again when Steele's barrier re-greys it).
 // Fields are read with acquire loads: a mutator publishes a new object with a release store after writing
 // its header, so the marker sees a complete header (free on x86).
 // The loop copies everything it needs into locals: no class property access, no reference counting.
@@ -25,9 +27,12 @@ struct Marker {
     private var capacity: Int
     /// Whether this marker holds work it took from the pool (and must report `finished`).
     private var holdsPoolWork = false
-    /// Bytes and objects scanned so far.
+    /// Bytes and objects whose mark bit this marker set.
     private(set) var markedBytes = 0
     private(set) var markedObjects = 0
+    /// Bytes and objects scanned (work done).
+    private(set) var scannedBytes = 0
+    private(set) var scannedObjects = 0
 
     /// Give surplus back to the pool when the local stack is at least this deep and a marker is idle.
     static let spillDepth = 2 * MarkWorkPool.batch
@@ -52,7 +57,11 @@ struct Marker {
     /// Greys `raw` if it is a reference to an unmarked object.
     @inline(__always)
     mutating func markRoot(_ raw: UInt32) {
-        if raw != 0 && bitmap.testAndSet(raw) { push(raw) }
+        if raw != 0 && bitmap.testAndSet(raw) {
+            markedBytes &+= ObjectHeader(bits: (base + (Int(raw) &<< HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
+            markedObjects &+= 1
+            push(raw)
+        }
     }
 
     /// Sets the mark bit of `raw` without scanning it (the test hook that hides an object's fields).
@@ -105,7 +114,7 @@ struct Marker {
     mutating func drain(budget: Int = .max) -> Int {
         let base = self.base, bitmap = self.bitmap, lineMarks = self.lineMarks
         let epoch = self.epoch, largeObjectGranule = self.largeObjectGranule
-        var bytes = 0, objects = 0
+        var bytes = 0, objects = 0, marked = 0, markedCount = 0
         var nextSpillCheck = pool == nil ? Int.max : 4096
         while count > 0 && bytes < budget {
             count &-= 1
@@ -122,7 +131,12 @@ struct Marker {
             var i = 0
             while i < n {
                 let child = fields[i].load(ordering: .acquiring)
-                if child != 0 && bitmap.testAndSet(child) { push(child) }
+                if child != 0 && bitmap.testAndSet(child) {
+                    // Reading the child's header now also brings it in for its scan, which comes soon (LIFO).
+                    marked &+= ObjectHeader(bits: (base + (Int(child) &<< HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
+                    markedCount &+= 1
+                    push(child)
+                }
                 i &+= 1
             }
             if _slowPath(objects >= nextSpillCheck) {
@@ -130,8 +144,10 @@ struct Marker {
                 spillIfHungry()
             }
         }
-        markedBytes &+= bytes
-        markedObjects &+= objects
+        scannedBytes &+= bytes
+        scannedObjects &+= objects
+        markedBytes &+= marked
+        markedObjects &+= markedCount
         return bytes
     }
 

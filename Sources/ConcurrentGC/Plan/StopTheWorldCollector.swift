@@ -2,7 +2,9 @@
 //
 // One pause per cycle: stop every mutator, retire their allocation buffers, start a new mark epoch, mark
 // from the roots, (verify), sweep the large objects, hand every used block to the lazy sweeper, set the
-// next GOGC trigger, restart the world. Immix blocks are swept later by the allocators, outside the pause.
+// next trigger (GOGC, or the pacer's), restart the world. Immix blocks are swept later by the allocators, outside the pause.
+
+import Pacer
 
 /// The `stw` collector.
 final class StopTheWorldCollector: Collector {
@@ -31,6 +33,8 @@ final class StopTheWorldCollector: Collector {
         heap.sampleHeap(force: true)
 
         heap.retireAllBuffers()
+        let roots = heap.rootBytes
+        _ = heap.pacerDriver?.startCycle(heapLive: heapAtTrigger, stackBytes: roots.stacks, globalsBytes: roots.globals)
         let epoch = heap.space.prepareForMark()
         var marker = Marker(heap: heap, epoch: epoch)
         for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
@@ -50,7 +54,24 @@ final class StopTheWorldCollector: Collector {
         if heap.configuration.verify { heap.space.sweepAllNow() }
 
         let live = marker.markedBytes
-        let nextTrigger = heap.gogcTrigger(liveBytes: live)
+        var record = CycleRecord(cycle: cycle + 1, collector: "stw", reason: reason, startNs: requestNs, endNs: 0,
+                                 heapAtTriggerBytes: heapAtTrigger, markedBytes: live, markedObjects: marker.markedObjects,
+                                 largeObjectBytesFreed: largeFreed, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: lostCount)
+        record.heapAtMarkEndBytes = heapAtTrigger
+        record.scanPauseBytes = marker.scannedBytes
+        let nextTrigger: Int
+        if let driver = heap.pacerDriver {
+            // The whole mark is in the pause: nothing is allocated while marking, the utilization is the
+            // collecting thread's share of the processors.
+            let m = CycleMeasurement(heapMarked: live, heapAtTrigger: heapAtTrigger, heapPeak: heapAtTrigger, heapScanWork: marker.scannedBytes,
+                                     stackScanWork: roots.stacks, globalsScanWork: roots.globals,
+                                     utilization: min(0.99, 1 / Double(driver.procs)), userForced: reason != "trigger")
+            let next = driver.endCycle(m)
+            driver.record(into: &record, measurement: m, next: next)
+            nextTrigger = next.trigger
+        } else {
+            nextTrigger = heap.gogcTrigger(liveBytes: live)
+        }
         heap.live.store(live, ordering: .relaxed)
         heap.heapInUse.store(live, ordering: .relaxed)
         heap.trigger.store(nextTrigger, ordering: .relaxed)
@@ -62,9 +83,9 @@ final class StopTheWorldCollector: Collector {
 
         heap.stats.record(PauseRecord(cycle: cycle + 1, kind: "stw-gc", startNs: requestNs,
                                       timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs))
-        heap.stats.record(CycleRecord(cycle: cycle + 1, collector: "stw", reason: reason, startNs: requestNs, endNs: endNs,
-                                      heapAtTriggerBytes: heapAtTrigger, markedBytes: live,
-                                      markedObjects: marker.markedObjects, largeObjectBytesFreed: largeFreed,
-                                      nextTriggerBytes: nextTrigger, gcCPUNs: cpu, lostObjects: lostCount))
+        record.endNs = endNs
+        record.nextTriggerBytes = nextTrigger
+        record.gcCPUNs = cpu
+        heap.stats.record(record)
     }
 }

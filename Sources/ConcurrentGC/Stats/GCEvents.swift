@@ -71,6 +71,28 @@ public struct CycleRecord: Sendable {
     public var rescanNs: UInt64 = 0
     /// Stacks scanned by their own thread at a handshake.
     public var handshakes = 0
+    /// The pacer's view (empty pacer name: the plain GOGC trigger, the other fields 0).
+    public var pacer = ""
+    /// The cycle's heap goal, and the trigger it started at.
+    public var heapGoalBytes = 0
+    public var triggerBytes = 0
+    /// Heap at mark end over the goal.
+    public var peakOverGoal = 0.0
+    /// GC CPU utilization achieved while marking (background workers + assists) over all processors,
+    /// and the idle-priority marking on top of it.
+    public var utilization = 0.0
+    public var idleUtilization = 0.0
+    /// Cons/mark measured this cycle, and the pacer's estimate for the next (go118/go121).
+    public var consMark = 0.0
+    public var consMarkEstimate = 0.0
+    /// The pacer's controller state: the PI integral (go118) or the trigger ratio h_T (go15).
+    public var controllerState = 0.0
+    /// Scan work owed per byte allocated, at mark start.
+    public var assistWorkPerByteAtStart = 0.0
+    /// Bytes of assist debt paid with background workers' credit instead of marking.
+    public var assistCreditBytes = 0
+    /// The goal the pacer set for the next cycle.
+    public var nextHeapGoalBytes = 0
 }
 
 /// One object the checkmark verifier reached that the collector did not mark.

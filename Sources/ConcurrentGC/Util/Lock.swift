@@ -29,6 +29,15 @@ public final class Monitor: @unchecked Sendable {
     public func unlock() { pthread_mutex_unlock(mutex) }
     /// Waits for a broadcast; the lock must be held and is held again on return.
     public func wait() { pthread_cond_wait(cond, mutex) }
+    /// Waits for a broadcast or until `nanoseconds` have passed; the lock must be held.
+    public func wait(nanoseconds: UInt64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = UInt64(now.tv_nsec) + nanoseconds
+        var deadline = timespec(tv_sec: now.tv_sec + Int(total / 1_000_000_000), tv_nsec: Int(total % 1_000_000_000))
+        pthread_cond_timedwait(cond, mutex, &deadline)
+    }
+
     /// Wakes every waiter.
     public func broadcast() { pthread_cond_broadcast(cond) }
 

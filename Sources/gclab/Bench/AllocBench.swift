@@ -53,7 +53,7 @@ enum AllocBench {
         print(String(format: "alloc: %d objects of %d bytes through a %.1f MiB region, median of %d rounds (%d collections)",
                      objects, objectBytes, Double(region) / 1048576, repeats, heap.collectionCount))
         let register = BenchCommand.median(registerNs)
-        print(String(format: "  bare bump (cursor in register)  %.2f ns/object  (floor; see the comment in BenchCommand.swift)", register))
+        print(String(format: "  bare bump (cursor in register)  %.2f ns/object  (floor; see Bench/AllocBench.swift)", register))
         print(String(format: "  bare bump (cursor in memory)    %.2f ns/object", base))
         print(String(format: "  Mutator.allocate                %.2f ns/object  = %.2fx the bare bump (cursor in memory)", tlab, tlab / base))
         if sink == 42 { print("") }  // keep the bare loop's result alive

@@ -35,6 +35,12 @@ func writeAtomically(_ text: String, to url: URL) throws {
     try Data(text.utf8).write(to: temp)
     if rename(temp.path, url.path) != 0 {
         try? FileManager.default.removeItem(at: temp)
-        throw UsageError("could not write \(url.path): \(String(cString: strerror(errno)))")
+        throw OutputError(message: "could not write \(url.path): \(String(cString: strerror(errno)))")
     }
+}
+
+/// A result file could not be written (exit code 1: the input was fine, the machine was not).
+struct OutputError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -12,6 +12,7 @@ struct RunConfiguration {
     var barrier: String
     var roots: String
     var markWorkers: Int
+    var pacer: String
     var threads: Int
     var seed: UInt64
     var gogc: Int
@@ -21,9 +22,9 @@ struct RunConfiguration {
 
 enum RunResults {
     static let summaryColumns = [
-        "workload", "scale", "collector", "barrier", "roots", "mark_workers", "threads", "seed", "gogc", "heap_max_bytes", "verify",
+        "workload", "scale", "collector", "barrier", "roots", "mark_workers", "pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
         "status", "wall_ns", "allocated_bytes", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns",
-        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "lost_objects",
+        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "lost_objects",
     ]
 
     /// Writes all files of a run into `directory` (created if needed).
@@ -46,23 +47,35 @@ enum RunResults {
                                "end_ns", "heap_at_trigger_bytes", "heap_at_mark_end_bytes", "marked_bytes", "marked_objects",
                                "black_allocated_bytes", "scan_background_bytes", "scan_assist_bytes", "scan_pause_bytes",
                                "gc_cpu_ns", "assist_ns", "barrier_slow_paths", "termination_attempts", "rescan_ns", "handshakes",
-                               "large_freed_bytes", "next_trigger_bytes", "lost_objects"])
+                               "large_freed_bytes", "next_trigger_bytes", "lost_objects",
+                               "pacer", "heap_goal_bytes", "trigger_bytes", "peak_over_goal", "utilization", "idle_utilization", "cons_mark",
+                               "cons_mark_estimate", "controller_state", "assist_work_per_byte", "assist_credit_bytes",
+                               "next_heap_goal_bytes"])
         for c in stats.cycles {
             cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.concurrentMarkStartNs, c.markTerminationStartNs,
                            c.endNs, c.heapAtTriggerBytes, c.heapAtMarkEndBytes, c.markedBytes, c.markedObjects,
                            c.blackAllocatedBytes, c.scanBackgroundBytes, c.scanAssistBytes, c.scanPauseBytes,
                            c.gcCPUNs, c.assistNs, c.barrierSlowPaths, c.terminationAttempts, c.rescanNs, c.handshakes,
-                           c.largeObjectBytesFreed, c.nextTriggerBytes, c.lostObjects])
+                           c.largeObjectBytesFreed, c.nextTriggerBytes, c.lostObjects,
+                           c.pacer, c.heapGoalBytes, c.triggerBytes, String(format: "%.4f", c.peakOverGoal),
+                           String(format: "%.4f", c.utilization), String(format: "%.4f", c.idleUtilization),
+                           String(format: "%.5f", c.consMark),
+                           String(format: "%.5f", c.consMarkEstimate), String(format: "%.5f", c.controllerState),
+                           String(format: "%.5f", c.assistWorkPerByteAtStart), c.assistCreditBytes, c.nextHeapGoalBytes])
         }
         try cycles.write(to: directory.appendingPathComponent("cycles.csv"))
 
         // summary.csv last: its presence means the run's files are complete.
         var table = CSVTable(summaryColumns)
+        let paced = stats.cycles.filter { $0.heapGoalBytes > 0 }
+        let peakOverGoal = paced.isEmpty ? 0 : paced.reduce(0.0) { $0 + $1.peakOverGoal } / Double(paced.count)
+        let gcCPUFraction = wallNs > 0 ? Double(summary.gcCPUNs) / Double(wallNs) / Double(ProcessInfo.processInfo.activeProcessorCount) : 0
         table.append([config.workload, config.scale, config.collector, config.barrier, config.roots, config.markWorkers,
-                      config.threads, config.seed,
+                      config.pacer, config.threads, config.seed,
                       config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes,
                       summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP99Ns,
-                      summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes, summary.lostObjects])
+                      summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes,
+                      String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction), summary.lostObjects])
         try table.write(to: directory.appendingPathComponent("summary.csv"))
     }
 }

@@ -7,7 +7,7 @@
 //        -> concurrent mark (background workers, mutator assists, barrier shading)
 //        -> mark termination (pause: flush shade buffers, scan stacks still unscanned, re-scan roots for
 //           dijkstra/steele; if grey objects remain, go back to concurrent mark (twice at most), else
-//           finish in the pause; then barrier off, black-allocated objects marked, verify, sweep large
+//           finish in the pause (also when the heap outgrew the hard limit); then barrier off, black-allocated objects marked, verify, sweep large
 //           objects, hand blocks to the lazy sweeper, next trigger)
 //        -> concurrent lazy sweep by the allocators -> idle.
 //
@@ -19,6 +19,7 @@
 
 import Dispatch
 import Glibc
+import Pacer
 import Synchronization
 
 /// The `concurrent` collector.
@@ -40,15 +41,35 @@ final class ConcurrentCollector: Collector {
     // Per-cycle counters, reset at mark start.
     private let scanBackground = Atomic<Int>(0)
     private let scanAssist = Atomic<Int>(0)
-    private let scanObjects = Atomic<Int>(0)
+    private let scanPause = Atomic<Int>(0)
+    /// Bytes and objects whose mark bit was set this cycle (the live heap, but for black allocation).
+    private let markedBytes = Atomic<Int>(0)
+    private let markedObjects = Atomic<Int>(0)
     private let workerCPU = Atomic<UInt64>(0)
+    /// CPU time of the fractional worker while a processor was idle (Go's idle marking).
+    private let idleCPU = Atomic<UInt64>(0)
     private let handshakes = Atomic<Int>(0)
+
+    /// Background mark workers, each with the share of a processor it marks for (1: dedicated; less: Go's
+    /// fractional worker, which marks in slices and sleeps between them).
+    let workerDuties: [Double]
+    /// Background scan work not yet claimed by assists (Go's bgScanCredit), with a pacer.
+    private let backgroundCredit = Atomic<Int>(0)
+    private let creditUsed = Atomic<Int>(0)
 
     init(heap: Heap) {
         self.heap = heap
+        let configured = heap.configuration.markWorkers
+        if configured >= 0 {
+            workerDuties = Array(repeating: 1.0, count: configured)
+        } else if let driver = heap.pacerDriver {
+            workerDuties = PacerDriver.workerDuties(heap.configuration.pacerConfig, procs: driver.procs)
+        } else {
+            workerDuties = [1.0]
+        }
         DispatchQueue(label: "gclab.gc.controller").async(group: threads) { self.controllerLoop() }
-        for i in 0..<heap.configuration.markWorkers {
-            DispatchQueue(label: "gclab.gc.markworker.\(i)").async(group: threads) { self.workerLoop() }
+        for (i, duty) in workerDuties.enumerated() {
+            DispatchQueue(label: "gclab.gc.markworker.\(i)").async(group: threads) { self.workerLoop(duty: duty) }
         }
     }
 
@@ -82,7 +103,7 @@ final class ConcurrentCollector: Collector {
             monitor.withLock { if !running { request(reason) } }
             // A mutator waiting for memory helps mark; a thread that is not a mutator only when no
             // background worker would.
-            let helps = requester != nil || heap.configuration.markWorkers == 0
+            let helps = requester != nil || workerDuties.isEmpty
             let scanned = helps && heap.isMarking ? helpMark(budget: 1 << 20, counter: .assist) : 0
             if let r = requester {
                 if scanned > 0 {
@@ -113,22 +134,32 @@ final class ConcurrentCollector: Collector {
         return scanned
     }
 
-    enum Counter { case background, assist }
+    enum Counter { case background, assist, pause }
 
     /// Adds a marker's work to the cycle's counters. Must come before the marker's `returnWork`: once the
     /// pool is quiescent, the controller may read the counters for the cycle record.
     private func count(_ marker: Marker, in counter: Counter) {
         switch counter {
-        case .background: scanBackground.add(marker.markedBytes, ordering: .relaxed)
-        case .assist: scanAssist.add(marker.markedBytes, ordering: .relaxed)
+        case .background: scanBackground.add(marker.scannedBytes, ordering: .relaxed)
+        case .assist: scanAssist.add(marker.scannedBytes, ordering: .relaxed)
+        case .pause: scanPause.add(marker.scannedBytes, ordering: .relaxed)
         }
-        scanObjects.add(marker.markedObjects, ordering: .relaxed)
+        markedBytes.add(marker.markedBytes, ordering: .relaxed)
+        markedObjects.add(marker.markedObjects, ordering: .relaxed)
     }
 
     func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int) {
-        let ratio = heap.configuration.assistRatio
+        let ratio: Double
+        if let driver = heap.pacerDriver {
+            let done = scanBackground.load(ordering: .relaxed) + scanAssist.load(ordering: .relaxed)
+            ratio = driver.assistWorkPerByte(heapLive: heap.heapInUse.load(ordering: .relaxed), scanWorkDone: done)
+        } else {
+            ratio = heap.configuration.assistRatio
+        }
         guard ratio > 0 else { return }
         ctx.pointee.assistDebtBytes += Int(Double(allocatedBytes) * ratio)
+        if heap.pacerDriver != nil { payWithCredit(ctx) }
+        guard ctx.pointee.assistDebtBytes > 0 else { return }
         let t0 = Clock.now()
         let scanned = helpMark(budget: ctx.pointee.assistDebtBytes, counter: .assist)
         // Debt the pool could not absorb is forgiven: there was nothing left to scan.
@@ -137,17 +168,49 @@ final class ConcurrentCollector: Collector {
         ctx.pointee.assistScannedBytes += scanned
     }
 
-    private func workerLoop() {
+    /// Takes as much of a mutator's assist debt as possible from the background workers' credit.
+    private func payWithCredit(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        var credit = backgroundCredit.load(ordering: .relaxed)
+        while credit > 0 {
+            let take = min(credit, ctx.pointee.assistDebtBytes)
+            let (done, now) = backgroundCredit.compareExchange(expected: credit, desired: credit - take, ordering: .relaxed)
+            if done {
+                ctx.pointee.assistDebtBytes -= take
+                creditUsed.add(take, ordering: .relaxed)
+                return
+            }
+            credit = now
+        }
+    }
+
+    /// A background mark worker. With `duty` below 1 it is Go's fractional worker: it marks in slices of
+    /// about 200 µs and sleeps after each so that it uses `duty` of one processor, unless a processor is
+    /// idle (fewer running mutators and dedicated workers than processors): then it marks on, as Go's
+    /// idle-priority worker, and that time counts as idle utilization.
+    private func workerLoop(duty: Double) {
+        let dedicated = workerDuties.filter { $0 >= 1 }.count
+        let procs = heap.pacerDriver?.procs ?? heap.configuration.processors
         while true {
             let hasWork = heap.markPool.waitForWork(until: { self.stopping.load(ordering: .relaxed) })
             if !hasWork { return }
-            let cpu0 = Clock.threadCPU()
+            let cpu0 = Clock.threadCPU(), wall0 = Clock.now()
+            let idle = duty < 1 && heap.world.runningMutators + dedicated < procs
             var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
-            while marker.refill() { marker.drain() }
+            if duty >= 1 {
+                while marker.refill() { marker.drain() }
+            } else {
+                let sliceEnd = wall0 + 200_000
+                while Clock.now() < sliceEnd && marker.refill() { marker.drain(budget: 64 << 10) }
+            }
             count(marker, in: .background)
-            workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
+            if heap.pacerDriver != nil { backgroundCredit.add(marker.scannedBytes, ordering: .relaxed) }
+            if idle { idleCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) } else { workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) }
             marker.returnWork()
             marker.free()
+            if duty < 1 && duty > 0 && !idle {
+                let busy = Double(Clock.now() - wall0)
+                usleep(UInt32(min(busy * (1 - duty) / duty / 1000, 100_000)))
+            }
         }
     }
 
@@ -169,6 +232,7 @@ final class ConcurrentCollector: Collector {
         let start = heap.stats.elapsed()
         var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
         scanStack(ctx, into: &marker)
+        count(marker, in: .assist)
         marker.returnWork()
         marker.free()
         handshakes.add(1, ordering: .relaxed)
@@ -184,6 +248,7 @@ final class ConcurrentCollector: Collector {
         heap.world.withMutatorsInSafeRegion { r in
             if !r.ctx.pointee.stackScanned { scanStack(r.ctx, into: &marker) }
         }
+        count(marker, in: .background)
         marker.returnWork()
         marker.free()
     }
@@ -220,24 +285,38 @@ final class ConcurrentCollector: Collector {
         markStart(&cycle)
         var attempt = 0
         while true {
-            awaitQuiescence()
+            let overdue = !awaitQuiescence()
             attempt += 1
-            if markTermination(&cycle, attempt: attempt, cpu0: cpu0) { break }
+            if markTermination(&cycle, attempt: attempt, finishInPause: overdue, cpu0: cpu0) { break }
         }
+    }
+
+    /// The heap size past which a mark that has not converged is finished in a pause: the pacer's hard
+    /// goal, or, with the plain GOGC trigger, twice the trigger.
+    private var hardLimit: Int {
+        if let plan = heap.pacerDriver?.plan {
+            return Int(Double(plan.heapGoal) * heap.configuration.pacerConfig.maxOvershoot)
+        }
+        return 2 * heap.trigger.load(ordering: .relaxed)
     }
 
     /// Waits until no grey object is left outside the mutators' shade buffers, and stacks blocked in
     /// safe regions are scanned. Gives running mutators up to about a millisecond to do their handshake.
-    private func awaitQuiescence() {
+    /// Returns false when it gave up instead: the heap grew past the hard limit while marking had not
+    /// converged (mutators can re-grey faster than assists scan, e.g. Steele's barrier with no workers).
+    private func awaitQuiescence() -> Bool {
         var waitedForHandshakes = 0
         while true {
-            heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) })
+            let quiescent = heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) }, timeoutNs: 1_000_000)
             if stopping.load(ordering: .relaxed) {
                 _ = helpMark(budget: .max, counter: .background)  // shutting down: no mutator is left to help
+            } else if !quiescent {
+                if heap.heapInUse.load(ordering: .relaxed) >= hardLimit { return false }
+                continue
             }
             scanBlockedStacks()
             if !heap.markPool.quiescent { continue }
-            if pendingHandshakes.load(ordering: .relaxed) == 0 || waitedForHandshakes >= 20 { return }
+            if pendingHandshakes.load(ordering: .relaxed) == 0 || waitedForHandshakes >= 20 { return true }
             waitedForHandshakes += 1
             usleep(50)
         }
@@ -258,6 +337,10 @@ final class ConcurrentCollector: Collector {
             r.ctx.pointee.assistScannedBytes = 0
             r.ctx.pointee.assistDebtBytes = 0
         }
+        if let driver = heap.pacerDriver {
+            let roots = heap.rootBytes
+            _ = driver.startCycle(heapLive: cycle.heapAtTriggerBytes, stackBytes: roots.stacks, globalsBytes: roots.globals)
+        }
         heap.barrierFlag.pointee.store(1, ordering: .relaxed)
         var marker = Marker(heap: heap, epoch: epoch, pool: heap.markPool)
         for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
@@ -273,6 +356,7 @@ final class ConcurrentCollector: Collector {
         }
         // Hand the roots to the pool without waking the workers: a woken worker can preempt this thread
         // in the middle of the pause (seen: milliseconds). They are woken once the world runs again.
+        count(marker, in: .pause)
         heap.markPool.withoutWaking { marker.returnWork() }
         marker.free()
         let end = heap.stats.elapsed()
@@ -287,13 +371,19 @@ final class ConcurrentCollector: Collector {
     private func resetCounters() {
         scanBackground.store(0, ordering: .relaxed)
         scanAssist.store(0, ordering: .relaxed)
-        scanObjects.store(0, ordering: .relaxed)
+        scanPause.store(0, ordering: .relaxed)
+        heap.shadedBytes.store(0, ordering: .relaxed)
+        markedBytes.store(0, ordering: .relaxed)
+        markedObjects.store(0, ordering: .relaxed)
         workerCPU.store(0, ordering: .relaxed)
+        idleCPU.store(0, ordering: .relaxed)
         handshakes.store(0, ordering: .relaxed)
+        backgroundCredit.store(0, ordering: .relaxed)
+        creditUsed.store(0, ordering: .relaxed)
     }
 
     /// One mark-termination pause. Returns false when grey objects remained and marking went on.
-    private func markTermination(_ cycle: inout CycleRecord, attempt: Int, cpu0: UInt64) -> Bool {
+    private func markTermination(_ cycle: inout CycleRecord, attempt: Int, finishInPause: Bool, cpu0: UInt64) -> Bool {
         let requestNs = heap.stats.elapsed()
         let timeToSafepoint = heap.world.stop(requester: nil) ?? 0
         if attempt == 1 || cycle.markTerminationStartNs == 0 { cycle.markTerminationStartNs = requestNs }
@@ -310,10 +400,10 @@ final class ConcurrentCollector: Collector {
             }
             cycle.rescanNs += Clock.now() - t0
         }
+        count(marker, in: .pause)
         heap.markPool.withoutWaking { marker.returnWork() }
-        var pauseScanned = 0, pauseObjects = 0
         if !heap.markPool.quiescent {
-            if attempt < 3 && !heap.configuration.barrier.rescansRoots {
+            if attempt < 3 && !heap.configuration.barrier.rescansRoots && !finishInPause {
                 marker.free()
                 let end = heap.stats.elapsed()
                 heap.world.start(requester: nil)
@@ -325,11 +415,13 @@ final class ConcurrentCollector: Collector {
             // Finish in the pause, with the workers' help.
             heap.markPool.wakeAll()
             repeat {
-                while marker.refill() { pauseScanned += marker.drain() }
-                marker.returnWork()
+                var pauseMarker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
+                while pauseMarker.refill() { pauseMarker.drain() }
+                count(pauseMarker, in: .pause)
+                pauseMarker.returnWork()
+                pauseMarker.free()
                 heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) })
             } while !heap.markPool.quiescent
-            pauseObjects = marker.markedObjects
         }
         marker.free()
         cycle.terminationAttempts = attempt
@@ -343,9 +435,9 @@ final class ConcurrentCollector: Collector {
         }
         cycle.scanBackgroundBytes = scanBackground.load(ordering: .relaxed)
         cycle.scanAssistBytes = scanAssist.load(ordering: .relaxed)
-        cycle.scanPauseBytes = pauseScanned
+        cycle.scanPauseBytes = scanPause.load(ordering: .relaxed)
         cycle.blackAllocatedBytes = heap.blackAllocatedBytes.load(ordering: .relaxed)
-        cycle.markedObjects = scanObjects.load(ordering: .relaxed) + pauseObjects
+        cycle.markedObjects = markedObjects.load(ordering: .relaxed)
         cycle.handshakes = handshakes.load(ordering: .relaxed)
         if heap.configuration.verify {
             let check = Checkmark.verify(heap: heap, cycle: cycle.cycle)
@@ -357,10 +449,29 @@ final class ConcurrentCollector: Collector {
         heap.space.releaseAfterMark()
         if heap.configuration.verify { heap.space.sweepAllNow() }
 
-        let live = cycle.scanBackgroundBytes + cycle.scanAssistBytes + cycle.scanPauseBytes + cycle.blackAllocatedBytes
+        // Live: what markers and barriers marked, plus what was allocated black.
+        let live = markedBytes.load(ordering: .relaxed) + heap.shadedBytes.load(ordering: .relaxed) + cycle.blackAllocatedBytes
         cycle.markedBytes = live
-        cycle.nextTriggerBytes = heap.gogcTrigger(liveBytes: live)
         cycle.heapAtMarkEndBytes = heap.heapInUse.load(ordering: .relaxed)
+        cycle.assistCreditBytes = creditUsed.load(ordering: .relaxed)
+        if let driver = heap.pacerDriver {
+            let markNs = Double(max(1, Int(cycle.markTerminationStartNs) - Int(cycle.concurrentMarkStartNs)))
+            let gcNs = Double(workerCPU.load(ordering: .relaxed) &+ cycle.assistNs)
+            let idleNs = Double(idleCPU.load(ordering: .relaxed))
+            let capacity = markNs * Double(driver.procs)
+            let roots = heap.rootBytes
+            let m = CycleMeasurement(heapMarked: live, heapAtTrigger: cycle.heapAtTriggerBytes, heapPeak: cycle.heapAtMarkEndBytes,
+                                     heapScanWork: cycle.scanBackgroundBytes + cycle.scanAssistBytes + cycle.scanPauseBytes,
+                                     stackScanWork: roots.stacks, globalsScanWork: roots.globals,
+                                     utilization: min(0.99, gcNs / capacity), idleUtilization: min(0.99, idleNs / capacity),
+                                     userForced: cycle.reason != "trigger")
+            cycle.idleUtilization = m.idleUtilization
+            let next = driver.endCycle(m)
+            driver.record(into: &cycle, measurement: m, next: next)
+            cycle.nextTriggerBytes = next.trigger
+        } else {
+            cycle.nextTriggerBytes = heap.gogcTrigger(liveBytes: live)
+        }
         heap.live.store(live, ordering: .relaxed)
         heap.heapInUse.store(live, ordering: .relaxed)
         heap.trigger.store(cycle.nextTriggerBytes, ordering: .relaxed)
@@ -369,7 +480,7 @@ final class ConcurrentCollector: Collector {
         let end = heap.stats.elapsed()
         heap.world.start(requester: nil)
         cycle.endNs = end
-        cycle.gcCPUNs = (Clock.threadCPU() &- cpu0) &+ workerCPU.load(ordering: .relaxed)
+        cycle.gcCPUNs = (Clock.threadCPU() &- cpu0) &+ workerCPU.load(ordering: .relaxed) &+ idleCPU.load(ordering: .relaxed)
         heap.stats.record(PauseRecord(cycle: cycle.cycle, kind: "mark-termination", startNs: requestNs,
                                       timeToSafepointNs: timeToSafepoint, durationNs: end - requestNs))
         heap.stats.record(cycle)

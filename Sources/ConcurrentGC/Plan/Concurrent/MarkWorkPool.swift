@@ -89,10 +89,22 @@ final class MarkWorkPool {
         }
     }
 
-    /// Blocks until the pool is quiescent (marking may be complete) or `stop()` returns true.
-    func waitForQuiescence(until stop: () -> Bool) {
+    /// Blocks until the pool is quiescent (marking may be complete) or `stop()` returns true; with a
+    /// timeout, at most about that long. Returns whether the pool is quiescent.
+    @discardableResult
+    func waitForQuiescence(until stop: () -> Bool, timeoutNs: UInt64? = nil) -> Bool {
         monitor.withLock {
-            while !(active == 0 && count == 0) && !stop() { monitor.wait() }
+            let deadline = timeoutNs.map { Clock.now() + $0 }
+            while !(active == 0 && count == 0) && !stop() {
+                if let deadline {
+                    let now = Clock.now()
+                    if now >= deadline { break }
+                    monitor.wait(nanoseconds: deadline - now)
+                } else {
+                    monitor.wait()
+                }
+            }
+            return active == 0 && count == 0
         }
     }
 

@@ -1,0 +1,56 @@
+// The pacer driving the real concurrent collector.
+
+@testable import ConcurrentGC
+import Pacer
+import XCTest
+
+final class PacerIntegrationTests: XCTestCase {
+    /// A steady program: a table of live nodes in which every step replaces one node, so the live heap
+    /// and the allocation rate are constant. After warm-up, each cycle's peak heap lands near its goal.
+    func steadyRun(_ kind: PacerKind) throws -> [CycleRecord] {
+        var config = HeapConfiguration()
+        config.collector = .concurrent
+        config.pacer = kind
+        config.markWorkers = -1  // the pacer's worker plan
+        config.heapMaxBytes = 256 << 20
+        let heap = try Heap(configuration: config)
+        try MutatorThreads.run(heap: heap, count: 1) { m, _ in
+            let slots = 100_000
+            let table = m.pushRoot(try m.allocate(shape: 1, referenceCount: slots, payloadBytes: 0))
+            var rng: UInt64 = 7
+            for step in 0..<2_500_000 {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                let node = try m.allocate(shape: 2, referenceCount: 2, payloadBytes: 32)
+                m.store(m[table], step < slots ? step : Int((rng >> 33) % UInt64(slots)), node)
+            }
+        }
+        heap.finish()
+        return heap.stats.cycles
+    }
+
+    func testGo121KeepsThePeakNearTheGoal() throws {
+        let cycles = try steadyRun(.go121)
+        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(5)
+        XCTAssertGreaterThanOrEqual(steady.count, 5, "too few cycles: \(cycles.count)")
+        let mean = steady.reduce(0.0) { $0 + $1.peakOverGoal } / Double(steady.count)
+        XCTAssertGreaterThanOrEqual(mean, 0.9, "peak/goal per cycle: \(steady.map(\.peakOverGoal))")
+        XCTAssertLessThanOrEqual(mean, 1.1, "peak/goal per cycle: \(steady.map(\.peakOverGoal))")
+        for c in steady {
+            XCTAssertEqual(c.pacer, "go121")
+            XCTAssertGreaterThan(c.heapGoalBytes, c.markedBytes, "the goal is above the live heap")
+            XCTAssertLessThanOrEqual(c.triggerBytes, c.heapGoalBytes)
+            XCTAssertGreaterThan(c.utilization + c.idleUtilization, 0)
+        }
+    }
+
+    /// With a pacer the trigger comes from it, not from GOGC alone: it sits inside the runway.
+    func testThePacersTriggerStartsTheCycle() throws {
+        let cycles = try steadyRun(.go118)
+        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(3)
+        XCTAssertFalse(steady.isEmpty)
+        for c in steady {
+            XCTAssertGreaterThanOrEqual(c.heapAtTriggerBytes, c.triggerBytes, "a cycle starts once the heap reaches the trigger")
+            XCTAssertLessThan(c.triggerBytes, c.heapGoalBytes)
+        }
+    }
+}
