@@ -28,6 +28,7 @@ final class ConcurrencyStressTests: XCTestCase {
         workload.nodes = 3000
         workload.opsPerThread = ops
         _ = try workload.run(heap: heap, threads: ConcurrencyStressTests.threads, seed: seed)
+        heap.finish()  // the verifier also checks a cycle still running
         let cycles = heap.stats.cycles
         return Outcome(lost: heap.stats.lostObjectCount, cycles: cycles.count,
                        barrierSlowPaths: cycles.reduce(0) { $0 + $1.barrierSlowPaths },

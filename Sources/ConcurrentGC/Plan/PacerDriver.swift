@@ -11,6 +11,7 @@
 // a lock (the world restart orders the write before their reads).
 
 import Pacer
+import Synchronization
 
 /// One collector's pacer and the state of the current cycle.
 final class PacerDriver {
@@ -21,11 +22,31 @@ final class PacerDriver {
     let procs: Int
     /// The trigger the current cycle started at (for the cycle record).
     private(set) var cycleTrigger = 0
+    /// Go's GC CPU limiter (leaky bucket): while it is full, assists stop. Updated once a cycle with the
+    /// GC and mutator CPU time since the last update (Go updates it more often).
+    private var limiter: GCCPULimiter?
+    private let limiting = Atomic<Bool>(false)
+    private var lastLimiterUpdateNs: UInt64 = 0
 
     init(kind: PacerKind, config: PacerConfig, procs: Int) {
         pacer = kind.make(config: config)
         snapshot = pacer
         self.procs = procs
+        if config.cpuLimiterEnabled { limiter = GCCPULimiter(procs: procs, capacityPerProc: config.cpuLimiterCapacityPerProc) }
+    }
+
+    /// True while the GC CPU limiter is full: assists must not run.
+    var assistsLimited: Bool { limiting.load(ordering: .relaxed) }
+
+    /// Feeds the limiter the GC CPU time of a cycle that ended at `nowNs` (heap clock).
+    func updateLimiter(gcCPUNs: UInt64, nowNs: UInt64) {
+        guard var l = limiter else { return }
+        let window = Double(nowNs &- lastLimiterUpdateNs) * Double(procs)
+        let gc = min(Double(gcCPUNs), window)
+        l.accumulate(gcTime: gc / 1e9, mutatorTime: (window - gc) / 1e9)
+        limiter = l
+        lastLimiterUpdateNs = nowNs
+        limiting.store(l.isLimiting, ordering: .relaxed)
     }
 
     var name: String { pacer.name }

@@ -86,6 +86,7 @@ final class StopTheWorldCollector: Collector {
         record.endNs = endNs
         record.nextTriggerBytes = nextTrigger
         record.gcCPUNs = cpu
+        heap.pacerDriver?.updateLimiter(gcCPUNs: cpu, nowNs: endNs)
         heap.stats.record(record)
     }
 }

@@ -151,6 +151,7 @@ final class ConcurrentCollector: Collector {
     func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int) {
         let ratio: Double
         if let driver = heap.pacerDriver {
+            if driver.assistsLimited { return }  // the GC CPU limiter is full
             let done = scanBackground.load(ordering: .relaxed) + scanAssist.load(ordering: .relaxed)
             ratio = driver.assistWorkPerByte(heapLive: heap.heapInUse.load(ordering: .relaxed), scanWorkDone: done)
         } else {
@@ -475,15 +476,17 @@ final class ConcurrentCollector: Collector {
         heap.live.store(live, ordering: .relaxed)
         heap.heapInUse.store(live, ordering: .relaxed)
         heap.trigger.store(cycle.nextTriggerBytes, ordering: .relaxed)
-        heap.cycles.store(cycle.cycle, ordering: .relaxed)
         heap.sampleHeap(force: true)
         let end = heap.stats.elapsed()
         heap.world.start(requester: nil)
         cycle.endNs = end
         cycle.gcCPUNs = (Clock.threadCPU() &- cpu0) &+ workerCPU.load(ordering: .relaxed) &+ idleCPU.load(ordering: .relaxed)
+        heap.pacerDriver?.updateLimiter(gcCPUNs: cycle.gcCPUNs &+ cycle.assistNs, nowNs: end)
         heap.stats.record(PauseRecord(cycle: cycle.cycle, kind: "mark-termination", startNs: requestNs,
                                       timeToSafepointNs: timeToSafepoint, durationNs: end - requestNs))
         heap.stats.record(cycle)
+        // Published last: whoever waits for this cycle (collectFully) finds its records complete.
+        heap.cycles.store(cycle.cycle, ordering: .releasing)
         return true
     }
 
