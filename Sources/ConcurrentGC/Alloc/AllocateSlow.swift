@@ -89,14 +89,7 @@ extension Mutator {
                 region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
                 continue
             }
-            // No block left: full collections, then give up.
-            if fullCollections < 2 {
-                fullCollections += 1
-                heap.collector.collectFully(requester: record, reason: "exhausted",
-                                            observedCycle: heap.cycles.load(ordering: .relaxed))
-                continue
-            }
-            throw exhausted(bytes, heap)
+            try collectOrFail(bytes, heap, &fullCollections)  // no block left
         }
     }
 
@@ -138,19 +131,19 @@ extension Mutator {
                 heap.sampleHeap()
                 return offset
             }
-            if fullCollections < 2 {
-                fullCollections += 1
-                heap.collector.collectFully(requester: record, reason: "exhausted",
-                                            observedCycle: heap.cycles.load(ordering: .relaxed))
-                continue
-            }
-            throw exhausted(bytes, heap)
+            try collectOrFail(bytes, heap, &fullCollections)
         }
     }
 
-    private func exhausted(_ bytes: Int, _ heap: Heap) -> HeapError {
-        heap.fail(.exhausted(requestedBytes: bytes, liveBytes: heap.liveBytes,
-                             committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes))
+    /// No memory for `bytes`: runs a full collection (the caller retries), at most two per request, then
+    /// fails the heap with the exhaustion error.
+    private func collectOrFail(_ bytes: Int, _ heap: Heap, _ fullCollections: inout Int) throws(HeapError) {
+        guard fullCollections < 2 else {
+            throw heap.fail(.exhausted(requestedBytes: bytes, liveBytes: heap.liveBytes,
+                                       committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes))
+        }
+        fullCollections += 1
+        heap.collector.collectFully(requester: record, reason: "exhausted", observedCycle: heap.cycles.load(ordering: .relaxed))
     }
 
     @usableFromInline @inline(never)
