@@ -22,9 +22,11 @@ enum ListCommand {
         print("root modes (--roots, concurrent collector):")
         row(RootsMode.stw.rawValue, "every stack scanned in the mark-start pause")
         row(RootsMode.handshake.rawValue, "each thread scans its own stack at its next safepoint (hybrid, dijkstra, steele)")
-        print("pacers (gclab pacer-sim --pacer, gclab tune --pacer):")
-        for p in PacerKind.allCases { row(p.rawValue, p.summary) }
-        print("heap: --heap-max SIZE (1G), --gogc N (100), --verify (checkmark after every mark, poison freed memory)")
-        print("concurrent collector: --mark-workers N (1; 0 = incremental), --incremental-k K (2), --unsafe")
+        print("pacers (gclab run --pacer, gclab pacer-sim --pacer, gclab tune --pacer):")
+        row("gogc", "no pacing: collect when the heap reaches live x (1 + GOGC/100); fixed assist ratio (run only; default for stw)")
+        for p in PacerKind.allCases { row(p.rawValue, p.summary + (p == .go121 ? " (default for concurrent)" : "")) }
+        print("heap: --heap-max SIZE (1G), --gogc N (100), --heap-minimum SIZE (4M), --verify (checkmark after every mark, poison freed memory)")
+        print("concurrent collector: --mark-workers N (default: the pacer's worker plan; 1 with --pacer gogc; 0 = incremental),")
+        print("                      --incremental-k K (2, --pacer gogc only), --unsafe (needs --verify)")
     }
 }

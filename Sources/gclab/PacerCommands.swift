@@ -190,11 +190,14 @@ enum TuneCommand {
 enum PacerOptions {
     static var parameterNames: Set<String> { Set(PacerParameter.all.map(\.name)) }
 
-    static var parameterHelp: String {
-        PacerParameter.all.map { p in
+    static var parameterHelp: String { parameterHelp(excluding: []) }
+
+    static func parameterHelp(excluding: Set<String>) -> String {
+        PacerParameter.all.filter { !excluding.contains($0.name) }.map { p in
             let applies = p.appliesTo.isEmpty ? "" : " [" + PacerKind.allCases.filter(p.appliesTo.contains).map(\.rawValue).joined(separator: ",") + "]"
             return "  --\(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.summary)\(applies)"
-        }.joined(separator: "\n") + "\n  (--gogc and --memory-limit also accept off; --memory-limit accepts sizes like 512M)"
+        }.joined(separator: "\n") + (excluding.contains("gogc") ? "\n  (--memory-limit accepts sizes like 512M, or off)"
+            : "\n  (--gogc and --memory-limit also accept off; --memory-limit accepts sizes like 512M)")
     }
 
     static func scenario(_ parser: OptionParser) throws -> Scenario {

@@ -25,8 +25,6 @@ enum RunCommand {
       --incremental-k K bytes a mutator scans per byte it allocates while marking, with --pacer gogc (default 2)
       --pacer NAME      gogc | fixed | go15 | go118 | go121: what sets the trigger, goal, assist ratio and
                         workers (default go121 for concurrent, gogc for stw; gogc = live x (1 + GOGC/100))
-    pacer parameters (Go's defaults; see `gclab pacer-sim --help`):
-    \(PacerOptions.parameterHelp)
       --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes);
                         needs --verify, which keeps what they lose alive and counts it
       --threads N       mutator threads, 1...256 (default 1)
@@ -37,6 +35,8 @@ enum RunCommand {
       --verify          run the checkmark verifier after every mark; poison freed memory
       --out DIR         output directory (default: a new folder under results/)
       --quiet           print nothing but errors
+    pacer parameters (Go's defaults; not with --pacer gogc):
+    \(PacerOptions.parameterHelp(excluding: ["gogc", "heap-minimum"]))
     """
 
     /// Everything `gclab run` was asked to do, validated.
@@ -88,7 +88,10 @@ enum RunCommand {
             config.pacerConfig.heapMinimum = config.minimumTriggerBytes
             if let problem = config.pacerConfig.validationError() { throw UsageError(problem) }
         } else if let given = PacerParameter.all.first(where: { !["gogc", "heap-minimum"].contains($0.name) && o.string($0.name) != nil }) {
-            throw UsageError("--\(given.name) needs a pacer (--pacer \(PacerKind.allCases.map(\.rawValue).joined(separator: "|")))")
+            throw UsageError("--\(given.name) is a parameter of the pacers \(PacerKind.allCases.map(\.rawValue).joined(separator: ", ")), not of --pacer gogc")
+        }
+        if config.pacer != nil && o.string("incremental-k") != nil {
+            throw UsageError("--incremental-k applies to --pacer gogc only: the other pacers set the assist ratio themselves")
         }
         config.assistRatio = try o.double("incremental-k", default: 2.0, range: 0...1_000_000)
         config.allowUnsafe = o.flag("unsafe")

@@ -51,6 +51,7 @@ extension Mutator {
     func shade(_ raw: UInt32) {
         if raw != 0 && ctx.pointee.heap.takeUnretainedValue().markBitmap.testAndSet(raw) {
             ctx.pointee.shadedBytes &+= ObjectHeader(bits: (ctx.pointee.base + (Int(raw) << HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
+            ctx.pointee.shadedObjects &+= 1
             pushShaded(raw)
         }
     }
@@ -72,9 +73,11 @@ extension Heap {
     /// Moves a mutator's shade buffer into the mark pool. By its owner, or by the collector with the
     /// world stopped.
     func flushShadeBuffer(of ctx: UnsafeMutablePointer<MutatorContext>) {
-        if ctx.pointee.shadedBytes > 0 {
+        if ctx.pointee.shadedObjects > 0 {
             shadedBytes.add(ctx.pointee.shadedBytes, ordering: .relaxed)
+            shadedObjects.add(ctx.pointee.shadedObjects, ordering: .relaxed)
             ctx.pointee.shadedBytes = 0
+            ctx.pointee.shadedObjects = 0
         }
         let n = ctx.pointee.shadeCount
         guard n > 0 else { return }

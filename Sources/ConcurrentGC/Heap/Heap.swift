@@ -44,6 +44,7 @@ public final class Heap: @unchecked Sendable {
     let blackAllocatedBytes = Atomic<Int>(0)
     /// Bytes of objects the write barriers shaded this cycle (flushed from the mutators' contexts).
     let shadedBytes = Atomic<Int>(0)
+    let shadedObjects = Atomic<Int>(0)
     /// The pacer, when one sets the trigger (nil: the plain GOGC trigger).
     let pacerDriver: PacerDriver?
 

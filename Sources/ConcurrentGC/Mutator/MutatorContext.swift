@@ -31,6 +31,7 @@ struct MutatorContext {
     static let shadeCapacity = 256
     /// Bytes of the objects this thread shaded, not yet added to the heap's count.
     var shadedBytes = 0
+    var shadedObjects = 0
     /// Whether this thread's roots were scanned in the current cycle (hybrid barrier, handshakes).
     var stackScanned = true
     /// Barrier slow-path executions since the last mark termination.

@@ -70,6 +70,7 @@ final class StopTheWorldCollector: Collector {
             driver.record(into: &record, measurement: m, next: next)
             nextTrigger = next.trigger
         } else {
+            record.pacer = "gogc"
             nextTrigger = heap.gogcTrigger(liveBytes: live)
         }
         heap.live.store(live, ordering: .relaxed)

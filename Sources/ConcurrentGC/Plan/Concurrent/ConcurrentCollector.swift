@@ -374,6 +374,7 @@ final class ConcurrentCollector: Collector {
         scanAssist.store(0, ordering: .relaxed)
         scanPause.store(0, ordering: .relaxed)
         heap.shadedBytes.store(0, ordering: .relaxed)
+        heap.shadedObjects.store(0, ordering: .relaxed)
         markedBytes.store(0, ordering: .relaxed)
         markedObjects.store(0, ordering: .relaxed)
         workerCPU.store(0, ordering: .relaxed)
@@ -438,7 +439,7 @@ final class ConcurrentCollector: Collector {
         cycle.scanAssistBytes = scanAssist.load(ordering: .relaxed)
         cycle.scanPauseBytes = scanPause.load(ordering: .relaxed)
         cycle.blackAllocatedBytes = heap.blackAllocatedBytes.load(ordering: .relaxed)
-        cycle.markedObjects = markedObjects.load(ordering: .relaxed)
+        cycle.markedObjects = markedObjects.load(ordering: .relaxed) + heap.shadedObjects.load(ordering: .relaxed)
         cycle.handshakes = handshakes.load(ordering: .relaxed)
         if heap.configuration.verify {
             let check = Checkmark.verify(heap: heap, cycle: cycle.cycle)
@@ -471,6 +472,7 @@ final class ConcurrentCollector: Collector {
             driver.record(into: &cycle, measurement: m, next: next)
             cycle.nextTriggerBytes = next.trigger
         } else {
+            cycle.pacer = "gogc"
             cycle.nextTriggerBytes = heap.gogcTrigger(liveBytes: live)
         }
         heap.live.store(live, ordering: .relaxed)
