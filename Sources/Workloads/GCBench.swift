@@ -65,7 +65,10 @@ public struct GCBench: Workload {
         try populate(m, longLivedTreeDepth, m[longLived])
         let array = m.pushRoot(try m.allocate(shape: GCBench.arrayShape, referenceCount: 0, payloadBytes: arraySize * 8))
         let doubles = m.payload(m[array], referenceCount: 0).assumingMemoryBound(to: Double.self)
-        for i in 0..<arraySize / 2 { doubles[i] = 1.0 / Double(i) }
+        for i in 0..<arraySize / 2 {
+            doubles[i] = 1.0 / Double(i)
+            if i & 4095 == 0 { m.poll() }  // a long loop without allocation: let collections stop it
+        }
 
         var d = minTreeDepth
         while d <= maxTreeDepth {

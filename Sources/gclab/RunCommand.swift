@@ -10,7 +10,7 @@ enum RunCommand {
     static let valueOptions: Set<String> = Set(["workload", "scale", "collector", "threads", "gogc", "heap-max", "seed", "out",
                                                 "barrier", "roots", "mark-workers", "incremental-k", "pacer", "heap-minimum"])
         .union(PacerOptions.parameterNames)
-    static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe"]
+    static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe", "gctrace"]
 
     static let help = """
     usage: gclab run [options]
@@ -35,6 +35,7 @@ enum RunCommand {
       --verify          run the checkmark verifier after every mark; poison freed memory
       --out DIR         output directory (default: a new folder under results/)
       --quiet           print nothing but errors
+      --gctrace         one line per collection on stderr, in the format of Go's GODEBUG=gctrace=1
     pacer parameters (Go's defaults; not with --pacer gogc):
     \(PacerOptions.parameterHelp(excluding: ["gogc", "heap-minimum"]))
     """
@@ -47,6 +48,7 @@ enum RunCommand {
         var scale: WorkloadScale
         var outDir: URL
         var quiet: Bool
+        var gctrace: Bool
     }
 
     static func main(_ args: [String]) throws {
@@ -123,7 +125,7 @@ enum RunCommand {
                                    threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
                                    verify: config.verify)
         return Request(run: run, heap: config, workload: workloadType, scale: WorkloadScale(rawValue: scaleName)!,
-                       outDir: URL(fileURLWithPath: outPath), quiet: o.flag("quiet"))
+                       outDir: URL(fileURLWithPath: outPath), quiet: o.flag("quiet"), gctrace: o.flag("gctrace"))
     }
 
     /// Runs the workload and writes the results.
@@ -132,6 +134,12 @@ enum RunCommand {
         do { workload = try request.workload.init(scale: request.scale) } catch { throw UsageError("\(error)") }
         let heap: Heap
         do { heap = try Heap(configuration: request.heap) } catch { throw UsageError("\(error)") }
+        if request.gctrace {
+            let trace = GCTraceLine(stats: heap.stats, procs: request.heap.processors)
+            heap.stats.cycleObserver = { cycle in
+                FileHandle.standardError.write((trace.line(cycle) + "\n").data(using: .utf8)!)
+            }
+        }
         let start = Clock.now()
         var status = "ok"
         var failure: String?

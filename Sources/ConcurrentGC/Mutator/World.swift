@@ -38,6 +38,13 @@ final class World {
     /// Mutators running now (a hint: it changes as threads park and block).
     var runningMutators: Int { runningCount.load(ordering: .relaxed) }
 
+    /// True while a collector waits for mutators to reach a safepoint: background GC threads should step
+    /// aside so the mutators get a processor (on 2 cores a busy mark worker can delay the pause by a
+    /// scheduler time slice).
+    var waitingForSafepoint: Bool {
+        pollFlag.pointee.load(ordering: .relaxed) & World.stopBit != 0 && runningCount.load(ordering: .relaxed) > 0
+    }
+
     /// Changes a mutator's state, keeping `runningCount` right. The monitor must be held.
     private func setState(_ record: MutatorRecord, _ state: MutatorState) {
         if record.state == .running { runningCount.subtract(1, ordering: .relaxed) }

@@ -59,6 +59,8 @@ final class StopTheWorldCollector: Collector {
                                  largeObjectBytesFreed: largeFreed, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: lostCount)
         record.heapAtMarkEndBytes = heapAtTrigger
         record.scanPauseBytes = marker.scannedBytes
+        record.stackBytes = roots.stacks
+        record.globalsBytes = roots.globals
         let nextTrigger: Int
         if let driver = heap.pacerDriver {
             // The whole mark is in the pause: nothing is allocated while marking, the utilization is the

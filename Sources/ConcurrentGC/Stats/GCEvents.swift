@@ -93,6 +93,21 @@ public struct CycleRecord: Sendable {
     public var assistCreditBytes = 0
     /// The goal the pacer set for the next cycle.
     public var nextHeapGoalBytes = 0
+    /// Bytes of roots at mark termination: shadow-stack slots and global slots (4 bytes each).
+    public var stackBytes = 0
+    public var globalsBytes = 0
+}
+
+/// A stretch of GC work by one thread outside the pauses: a mutator's assist or a mark worker's slice.
+public struct ActivityRecord: Sendable {
+    /// `assist` or `mark-worker`.
+    public var kind: String
+    /// The mutator id (assists) or the worker index (mark workers).
+    public var thread: Int
+    public var startNs: UInt64
+    public var durationNs: UInt64
+    /// Bytes scanned.
+    public var scannedBytes: Int
 }
 
 /// One object the checkmark verifier reached that the collector did not mark.
@@ -120,6 +135,16 @@ public final class GCStats: @unchecked Sendable {
     private var _samples: [HeapSample] = []
     private var _cycles: [CycleRecord] = []
     private var _lost: [LostObject] = []
+    private var _activities: [ActivityRecord] = []
+    /// At most this many activity records are kept (the rest are counted in `droppedActivities`).
+    public static let activityLimit = 200_000
+    private var _droppedActivities = 0
+    /// Called after each cycle is recorded (on the collecting thread), e.g. to print a gctrace line.
+    public var cycleObserver: (@Sendable (CycleRecord) -> Void)? {
+        get { monitor.withLock { _observer } }
+        set { monitor.withLock { _observer = newValue } }
+    }
+    private var _observer: (@Sendable (CycleRecord) -> Void)?
     private var _lostCount = 0
     /// At most this many lost objects are kept in detail.
     public static let lostDetailLimit = 100
@@ -131,7 +156,18 @@ public final class GCStats: @unchecked Sendable {
 
     func record(_ pause: PauseRecord) { monitor.withLock { _pauses.append(pause) } }
     func record(_ sample: HeapSample) { monitor.withLock { _samples.append(sample) } }
-    func record(_ cycle: CycleRecord) { monitor.withLock { _cycles.append(cycle) } }
+    func record(_ cycle: CycleRecord) {
+        let observer = monitor.withLock { () -> (@Sendable (CycleRecord) -> Void)? in
+            _cycles.append(cycle)
+            return _observer
+        }
+        observer?(cycle)
+    }
+    func record(_ activity: ActivityRecord) {
+        monitor.withLock {
+            if _activities.count < GCStats.activityLimit { _activities.append(activity) } else { _droppedActivities += 1 }
+        }
+    }
     func record(lost: [LostObject], count: Int) {
         monitor.withLock {
             _lostCount += count
@@ -145,6 +181,10 @@ public final class GCStats: @unchecked Sendable {
     public var pauses: [PauseRecord] { monitor.withLock { _pauses } }
     public var heapSamples: [HeapSample] { monitor.withLock { _samples } }
     public var cycles: [CycleRecord] { monitor.withLock { _cycles } }
+    /// Assists and mark-worker slices, in the order they ended.
+    public var activities: [ActivityRecord] { monitor.withLock { _activities } }
+    /// Activity records not kept because of `activityLimit`.
+    public var droppedActivities: Int { monitor.withLock { _droppedActivities } }
     /// Lost objects found by the verifier (first `lostDetailLimit` in detail).
     public var lostObjects: [LostObject] { monitor.withLock { _lost } }
     /// Total number of lost objects found by the verifier.

@@ -24,7 +24,8 @@ enum RunResults {
     static let summaryColumns = [
         "workload", "scale", "collector", "barrier", "roots", "mark_workers", "pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
         "status", "wall_ns", "allocated_bytes", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns",
-        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "lost_objects",
+        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "mmu_1ms", "mmu_10ms",
+        "mmu_100ms", "lost_objects",
     ]
 
     /// Writes all files of a run into `directory` (created if needed).
@@ -50,7 +51,7 @@ enum RunResults {
                                "large_freed_bytes", "next_trigger_bytes", "lost_objects",
                                "pacer", "heap_goal_bytes", "trigger_bytes", "peak_over_goal", "utilization", "idle_utilization", "cons_mark",
                                "cons_mark_estimate", "controller_state", "assist_work_per_byte", "assist_credit_bytes",
-                               "next_heap_goal_bytes"])
+                               "next_heap_goal_bytes", "stack_bytes", "globals_bytes"])
         for c in stats.cycles {
             cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.concurrentMarkStartNs, c.markTerminationStartNs,
                            c.endNs, c.heapAtTriggerBytes, c.heapAtMarkEndBytes, c.markedBytes, c.markedObjects,
@@ -61,9 +62,15 @@ enum RunResults {
                            String(format: "%.4f", c.utilization), String(format: "%.4f", c.idleUtilization),
                            String(format: "%.5f", c.consMark),
                            String(format: "%.5f", c.consMarkEstimate), String(format: "%.5f", c.controllerState),
-                           String(format: "%.5f", c.assistWorkPerByteAtStart), c.assistCreditBytes, c.nextHeapGoalBytes])
+                           String(format: "%.5f", c.assistWorkPerByteAtStart), c.assistCreditBytes, c.nextHeapGoalBytes,
+                           c.stackBytes, c.globalsBytes])
         }
         try cycles.write(to: directory.appendingPathComponent("cycles.csv"))
+
+        let runEnd = stats.elapsed()
+        try UtilizationFile.write(stats, runEnd: runEnd, to: directory.appendingPathComponent("mmu.csv"))
+        try TraceFile.write(stats, title: "gclab \(config.workload) \(config.collector)", to: directory.appendingPathComponent("trace.json"))
+        let mmu = UtilizationFile.summaryPoints(stats, runEnd: runEnd)
 
         // summary.csv last: its presence means the run's files are complete.
         var table = CSVTable(summaryColumns)
@@ -75,7 +82,9 @@ enum RunResults {
                       config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes,
                       summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP99Ns,
                       summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes,
-                      String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction), summary.lostObjects])
+                      String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction),
+                      String(format: "%.4f", mmu[0]), String(format: "%.4f", mmu[1]), String(format: "%.4f", mmu[2]),
+                      summary.lostObjects])
         try table.write(to: directory.appendingPathComponent("summary.csv"))
     }
 }

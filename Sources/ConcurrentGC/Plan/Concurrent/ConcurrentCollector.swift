@@ -69,7 +69,7 @@ final class ConcurrentCollector: Collector {
         }
         DispatchQueue(label: "gclab.gc.controller").async(group: threads) { self.controllerLoop() }
         for (i, duty) in workerDuties.enumerated() {
-            DispatchQueue(label: "gclab.gc.markworker.\(i)").async(group: threads) { self.workerLoop(duty: duty) }
+            DispatchQueue(label: "gclab.gc.markworker.\(i)").async(group: threads) { self.workerLoop(index: i, duty: duty) }
         }
     }
 
@@ -161,12 +161,17 @@ final class ConcurrentCollector: Collector {
         ctx.pointee.assistDebtBytes += Int(Double(allocatedBytes) * ratio)
         if heap.pacerDriver != nil { payWithCredit(ctx) }
         guard ctx.pointee.assistDebtBytes > 0 else { return }
-        let t0 = Clock.now()
+        let t0 = heap.stats.elapsed()
         let scanned = helpMark(budget: ctx.pointee.assistDebtBytes, counter: .assist)
         // Debt the pool could not absorb is forgiven: there was nothing left to scan.
         ctx.pointee.assistDebtBytes = 0
-        ctx.pointee.assistNs &+= Clock.now() &- t0
+        let t1 = heap.stats.elapsed()
+        ctx.pointee.assistNs &+= t1 &- t0
         ctx.pointee.assistScannedBytes += scanned
+        if scanned > 0 {
+            heap.stats.record(ActivityRecord(kind: "assist", thread: ctx.pointee.record.takeUnretainedValue().id,
+                                             startNs: t0, durationNs: t1 &- t0, scannedBytes: scanned))
+        }
     }
 
     /// Takes as much of a mutator's assist debt as possible from the background workers' credit.
@@ -188,23 +193,26 @@ final class ConcurrentCollector: Collector {
     /// about 200 µs and sleeps after each so that it uses `duty` of one processor, unless a processor is
     /// idle (fewer running mutators and dedicated workers than processors): then it marks on, as Go's
     /// idle-priority worker, and that time counts as idle utilization.
-    private func workerLoop(duty: Double) {
+    private func workerLoop(index: Int, duty: Double) {
         let dedicated = workerDuties.filter { $0 >= 1 }.count
         let procs = heap.pacerDriver?.procs ?? heap.configuration.processors
         while true {
             let hasWork = heap.markPool.waitForWork(until: { self.stopping.load(ordering: .relaxed) })
             if !hasWork { return }
-            let cpu0 = Clock.threadCPU(), wall0 = Clock.now()
+            let cpu0 = Clock.threadCPU(), wall0 = Clock.now(), start = heap.stats.elapsed()
             let idle = duty < 1 && heap.world.runningMutators + dedicated < procs
             var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
-            if duty >= 1 {
-                while marker.refill() { marker.drain() }
-            } else {
-                let sliceEnd = wall0 + 200_000
-                while Clock.now() < sliceEnd && marker.refill() { marker.drain(budget: 64 << 10) }
+            let sliceEnd = duty >= 1 ? UInt64.max : wall0 + 200_000
+            while Clock.now() < sliceEnd && marker.refill() {
+                marker.drain(budget: 64 << 10)
+                while heap.world.waitingForSafepoint { sched_yield() }
             }
             count(marker, in: .background)
             if heap.pacerDriver != nil { backgroundCredit.add(marker.scannedBytes, ordering: .relaxed) }
+            if marker.scannedBytes > 0 {
+                heap.stats.record(ActivityRecord(kind: "mark-worker", thread: index, startNs: start,
+                                                 durationNs: heap.stats.elapsed() &- start, scannedBytes: marker.scannedBytes))
+            }
             if idle { idleCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) } else { workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) }
             marker.returnWork()
             marker.free()
@@ -388,7 +396,7 @@ final class ConcurrentCollector: Collector {
     private func markTermination(_ cycle: inout CycleRecord, attempt: Int, finishInPause: Bool, cpu0: UInt64) -> Bool {
         let requestNs = heap.stats.elapsed()
         let timeToSafepoint = heap.world.stop(requester: nil) ?? 0
-        if attempt == 1 || cycle.markTerminationStartNs == 0 { cycle.markTerminationStartNs = requestNs }
+        cycle.markTerminationStartNs = requestNs  // the last attempt's is the final one
         var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
         for r in heap.world.mutators {
             heap.flushShadeBuffer(of: r.ctx)
@@ -456,18 +464,19 @@ final class ConcurrentCollector: Collector {
         cycle.markedBytes = live
         cycle.heapAtMarkEndBytes = heap.heapInUse.load(ordering: .relaxed)
         cycle.assistCreditBytes = creditUsed.load(ordering: .relaxed)
+        let markNs = Double(max(1, Int(cycle.markTerminationStartNs) - Int(cycle.concurrentMarkStartNs)))
+        let capacity = markNs * Double(heap.pacerDriver?.procs ?? heap.configuration.processors)
+        cycle.utilization = min(0.99, Double(workerCPU.load(ordering: .relaxed) &+ cycle.assistNs) / capacity)
+        cycle.idleUtilization = min(0.99, Double(idleCPU.load(ordering: .relaxed)) / capacity)
+        let roots = heap.rootBytes
+        cycle.stackBytes = roots.stacks
+        cycle.globalsBytes = roots.globals
         if let driver = heap.pacerDriver {
-            let markNs = Double(max(1, Int(cycle.markTerminationStartNs) - Int(cycle.concurrentMarkStartNs)))
-            let gcNs = Double(workerCPU.load(ordering: .relaxed) &+ cycle.assistNs)
-            let idleNs = Double(idleCPU.load(ordering: .relaxed))
-            let capacity = markNs * Double(driver.procs)
-            let roots = heap.rootBytes
             let m = CycleMeasurement(heapMarked: live, heapAtTrigger: cycle.heapAtTriggerBytes, heapPeak: cycle.heapAtMarkEndBytes,
                                      heapScanWork: cycle.scanBackgroundBytes + cycle.scanAssistBytes + cycle.scanPauseBytes,
                                      stackScanWork: roots.stacks, globalsScanWork: roots.globals,
-                                     utilization: min(0.99, gcNs / capacity), idleUtilization: min(0.99, idleNs / capacity),
+                                     utilization: cycle.utilization, idleUtilization: cycle.idleUtilization,
                                      userForced: cycle.reason != "trigger")
-            cycle.idleUtilization = m.idleUtilization
             let next = driver.endCycle(m)
             driver.record(into: &cycle, measurement: m, next: next)
             cycle.nextTriggerBytes = next.trigger
