@@ -59,6 +59,26 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(pauses.allSatisfy { ["mark-start", "mark-termination", "handshake"].contains($0["kind"]!) })
         XCTAssertFalse(try csv(dir.appendingPathComponent("heap.csv")).isEmpty)
         XCTAssertEqual(try csv(dir.appendingPathComponent("cycles.csv")).count, Int(summary[0]["gc_cycles"]!))
+        let mmu = try csv(dir.appendingPathComponent("mmu.csv"))
+        XCTAssertFalse(mmu.isEmpty)
+        let bmu = mmu.map { Double($0["bmu"]!)! }
+        XCTAssertEqual(bmu, bmu.sorted(), "BMU is monotone")
+        let trace = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("trace.json"))) as? [String: Any]
+        let events = trace?["traceEvents"] as? [[String: Any]] ?? []
+        XCTAssertEqual(events.filter { ($0["cat"] as? String) == "pause" }.count, pauses.count)
+        XCTAssertTrue(events.contains { ($0["ph"] as? String) == "C" && ($0["name"] as? String) == "heap" })
+    }
+
+    func testGCTraceLinesFollowGosFormat() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try run(["run", "--scale", "small", "--heap-minimum", "256K", "--gctrace", "--quiet", "--out", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, try csv(dir.appendingPathComponent("cycles.csv")).count)
+        let pattern = #"^gc \d+ @\d+\.\d{3}s \d+%: [\d.]+\+[\d.]+\+[\d.]+ ms clock, [\d.]+\+[\d.]+/[\d.]+/[\d.]+\+[\d.]+ ms cpu, \d+->\d+->\d+ MB, \d+ MB goal, \d+ MB stacks, \d+ MB globals, \d+ P$"#
+        for line in lines { XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), line) }
+        XCTAssertTrue(lines.first?.hasPrefix("gc 1 @") ?? false)
     }
 
     func testBadInputIsOneLineAndExitCode2AndWritesNothing() throws {
