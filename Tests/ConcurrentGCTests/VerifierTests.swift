@@ -2,8 +2,9 @@
 import XCTest
 
 final class VerifierTests: XCTestCase {
-    /// The verifier can fail: hide an object from the marker and the checkmark pass reports the object
-    /// it alone referenced, with the parent and field it was reached through.
+    /// The verifier can fail: hide an object from the marker (its mark bit set, so it is never scanned
+    /// and its lines never marked). The checkmark pass reports the object it alone referenced, with the
+    /// parent and field it was reached through, and the hidden object itself, whose lines would be freed.
     func testCheckmarkReportsAnObjectTheCollectorMissed() throws {
         for collector in CollectorKind.allCases {
             let heap = try makeHeap(collector, verify: true)
@@ -14,12 +15,13 @@ final class VerifierTests: XCTestCase {
                 m[child] = .null  // the child is now reachable only through the parent's field 1
                 heap.debugHideFromMarker(hidden)
                 m.collect()
-                XCTAssertEqual(heap.stats.lostObjectCount, 1)
-                let report = heap.stats.lostObjects.first
-                XCTAssertEqual(report?.object, lost)
-                XCTAssertEqual(report?.parent, hidden)
-                XCTAssertEqual(report?.field, 1)
-                XCTAssertEqual(heap.stats.cycles.last?.lostObjects, 1)
+                XCTAssertEqual(heap.stats.lostObjectCount, 2)
+                let childReport = heap.stats.lostObjects.first { $0.object == lost }
+                XCTAssertEqual(childReport?.parent, hidden)
+                XCTAssertEqual(childReport?.field, 1)
+                let parentReport = heap.stats.lostObjects.first { $0.object == hidden }
+                XCTAssertNotNil(parentReport?.viaRoot, "the hidden object is reached from its root slot")
+                XCTAssertEqual(heap.stats.cycles.last?.lostObjects, 2)
             }
         }
     }

@@ -70,6 +70,14 @@ extension Mutator {
 }
 
 extension Heap {
+    /// Moves a mutator's buffered activity records into the statistics (its owner or the collector with
+    /// the world stopped).
+    func flushActivities(of ctx: UnsafeMutablePointer<MutatorContext>) {
+        guard !ctx.pointee.activities.isEmpty else { return }
+        stats.record(activities: ctx.pointee.activities)
+        ctx.pointee.activities.removeAll(keepingCapacity: true)
+    }
+
     /// Moves a mutator's shade buffer into the mark pool. By its owner, or by the collector with the
     /// world stopped.
     func flushShadeBuffer(of ctx: UnsafeMutablePointer<MutatorContext>) {

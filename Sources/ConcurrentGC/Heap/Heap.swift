@@ -142,6 +142,7 @@ public final class Heap: @unchecked Sendable {
         world.unregister(record) {
             retireBuffers(of: record)
             flushShadeBuffer(of: record.ctx)
+            flushActivities(of: record.ctx)
             collector.mutatorLeaving(record.ctx)
         }
         record.destroy()

@@ -39,7 +39,9 @@ struct MarkBitmap {
         let bit: UInt64 = 1 &<< UInt64(g & 63)
         let word = words + Int(g &>> 6)
         if word.pointee.load(ordering: .relaxed) & bit != 0 { return false }
-        return word.pointee.bitwiseOr(bit, ordering: .relaxed).oldValue & bit == 0
+        // Sequentially consistent (a plain `lock or` on x86): the marker's later reads of the object's
+        // fields must not move above it, which Steele's barrier relies on (see WriteBarrier.swift).
+        return word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent).oldValue & bit == 0
     }
 
     /// Clears the bit of granule `g`.
@@ -79,7 +81,8 @@ struct LineMarkTable {
         var line = offset &>> HeapGeometry.lineShift
         let last = (offset &+ size &- 1) &>> HeapGeometry.lineShift
         while line <= last {
-            bytes[line].store(epoch, ordering: .relaxed)
+            // Small objects share lines: skip the store (and the cache-line write) when already marked.
+            if bytes[line].load(ordering: .relaxed) != epoch { bytes[line].store(epoch, ordering: .relaxed) }
             line &+= 1
         }
     }

@@ -40,6 +40,9 @@ struct MutatorContext {
     var assistDebtBytes = 0
     var assistNs: UInt64 = 0
     var assistScannedBytes = 0
+    /// Assists not yet handed to the heap's statistics (flushed at mark termination and unregistration,
+    /// so assists take no shared lock).
+    var activities: [ActivityRecord] = []
 }
 
 /// The registry entry of a mutator: owns its context.

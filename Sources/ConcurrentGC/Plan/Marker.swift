@@ -18,7 +18,8 @@ struct Marker {
     let base: UnsafeMutableRawPointer
     let bitmap: MarkBitmap
     let lineMarks: LineMarkTable
-    let epoch: UInt8
+    /// The mark epoch written into line marks; a pool marker takes it from the pool with its work.
+    private(set) var epoch: UInt8
     /// References at or above this granule are large objects (no line marks).
     let largeObjectGranule: UInt32
     let pool: MarkWorkPool?
@@ -87,9 +88,10 @@ struct Marker {
     mutating func refill() -> Bool {
         guard count == 0, let pool else { return count > 0 }
         if count + MarkWorkPool.batch > capacity { grow() }
-        let n = pool.take(into: stack, max: MarkWorkPool.batch)
+        // If this marker already counts as active, its previous batch is done and the new one counts once.
+        let (n, poolEpoch) = pool.take(into: stack, max: MarkWorkPool.batch, alreadyActive: holdsPoolWork)
         if n == 0 { return false }
-        if holdsPoolWork { pool.finished() }  // the previous batch is done; the new one counts once
+        epoch = poolEpoch
         holdsPoolWork = true
         count = n
         return true

@@ -163,9 +163,12 @@ public final class GCStats: @unchecked Sendable {
         }
         observer?(cycle)
     }
-    func record(_ activity: ActivityRecord) {
+    func record(_ activity: ActivityRecord) { record(activities: [activity]) }
+    func record(activities: [ActivityRecord]) {
         monitor.withLock {
-            if _activities.count < GCStats.activityLimit { _activities.append(activity) } else { _droppedActivities += 1 }
+            let room = max(0, GCStats.activityLimit - _activities.count)
+            _activities.append(contentsOf: activities.prefix(room))
+            _droppedActivities += max(0, activities.count - room)
         }
     }
     func record(lost: [LostObject], count: Int) {

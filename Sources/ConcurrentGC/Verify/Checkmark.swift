@@ -1,8 +1,9 @@
 // The checkmark verifier (as Go's GODEBUG=gccheckmark=1, runtime/mcheckmark.go).
 //
 // With the world stopped and the collector's marking finished, trace the heap again from every root on
-// one thread with a private bitmap. Every object this trace reaches whose collector mark bit is clear is a
-// lost object: the collector would free it while it is reachable. It is reported with the parent and field
+// one thread with a private bitmap. Every object this trace reaches whose collector mark bit is clear, or
+// (an Immix object) one of whose lines lacks this mark's epoch, is a lost object: the collector would free
+// it while it is reachable. It is reported with the parent and field
 // (or root) through which it was reached. The check goes one way only: floating garbage (marked but dead)
 // is allowed. The trace shares no state with the collector's marker but the heap's objects.
 //
@@ -35,10 +36,13 @@ enum Checkmark {
                 verifyFailure("checkmark reached an invalid object \(ObjectRef(raw: raw)) from \(from)")
             }
             result.reachedObjects += 1
-            if heap.markBitmap.testAndSet(raw) {  // it was not marked: lost; keep it alive from now on
-                let offset = Int(raw) << HeapGeometry.granuleShift
+            let offset = Int(raw) << HeapGeometry.granuleShift
+            let size = ObjectHeader(bits: (heap.base + offset).load(as: UInt64.self)).bytes
+            let unmarked = heap.markBitmap.testAndSet(raw)
+            // An Immix object survives only if every line it covers carries this mark's epoch.
+            let linesMissing = offset < heap.largeObjectStart && !linesMarked(offset: offset, size: size)
+            if unmarked || linesMissing {  // lost: keep it alive from now on
                 if offset < heap.largeObjectStart {
-                    let size = ObjectHeader(bits: (heap.base + offset).load(as: UInt64.self)).bytes
                     heap.lineMarks.markObject(offset: offset, size: size, epoch: heap.space.markEpoch)
                 }
                 result.lostCount += 1
@@ -48,6 +52,12 @@ enum Checkmark {
                 }
             }
             stack.append(raw)
+        }
+        func linesMarked(offset: Int, size: Int) -> Bool {
+            let epoch = heap.space.markEpoch
+            for line in (offset >> HeapGeometry.lineShift)...((offset + size - 1) >> HeapGeometry.lineShift)
+            where heap.lineMarks.mark(line) != epoch { return false }
+            return true
         }
         heap.forEachRoot { raw, location in reach(raw, parent: 0, field: -1, root: location) }
         while let raw = stack.popLast() {

@@ -33,6 +33,8 @@ final class ConcurrentCollector: Collector {
     private var shuttingDown = false
     private var requestReason = "trigger"
     private var requestNs: UInt64 = 0
+    /// The running cycle has taken its mark-start snapshot (until it ends).
+    private var marking = false
 
     private let stopping = Atomic<Bool>(false)
     private let threads = DispatchGroup()
@@ -95,7 +97,7 @@ final class ConcurrentCollector: Collector {
         // A cycle already marking took its snapshot before this call: wait for the one after it too.
         let target = monitor.withLock { () -> Int in
             let done = heap.cycles.load(ordering: .relaxed)
-            if running { return done + 2 }
+            if running { return marking ? done + 2 : done + 1 }
             request(reason)
             return done + 1
         }
@@ -127,7 +129,10 @@ final class ConcurrentCollector: Collector {
     private func helpMark(budget: Int, counter: Counter) -> Int {
         var marker = Marker(heap: heap, epoch: heap.space.markEpoch, pool: heap.markPool)
         var scanned = 0
-        while scanned < budget && marker.refill() { scanned += marker.drain(budget: budget - scanned) }
+        while scanned < budget && marker.refill() {
+            scanned += marker.drain(budget: min(budget - scanned, 64 << 10))
+            if heap.world.pollFlag.pointee.load(ordering: .relaxed) & World.stopBit != 0 { break }  // let the pause begin
+        }
         count(marker, in: counter)
         marker.returnWork()
         marker.free()
@@ -169,8 +174,8 @@ final class ConcurrentCollector: Collector {
         ctx.pointee.assistNs &+= t1 &- t0
         ctx.pointee.assistScannedBytes += scanned
         if scanned > 0 {
-            heap.stats.record(ActivityRecord(kind: "assist", thread: ctx.pointee.record.takeUnretainedValue().id,
-                                             startNs: t0, durationNs: t1 &- t0, scannedBytes: scanned))
+            ctx.pointee.activities.append(ActivityRecord(kind: "assist", thread: ctx.pointee.record.takeUnretainedValue().id,
+                                                         startNs: t0, durationNs: t1 &- t0, scannedBytes: scanned))
         }
     }
 
@@ -216,7 +221,7 @@ final class ConcurrentCollector: Collector {
             if idle { idleCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) } else { workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) }
             marker.returnWork()
             marker.free()
-            if duty < 1 && duty > 0 && !idle {
+            if duty < 1 && duty > 0 && !idle && heap.world.pollFlag.pointee.load(ordering: .relaxed) & World.stopBit == 0 {
                 let busy = Double(Clock.now() - wall0)
                 usleep(UInt32(min(busy * (1 - duty) / duty / 1000, 100_000)))
             }
@@ -288,6 +293,7 @@ final class ConcurrentCollector: Collector {
     private func runCycle(reason: String, requestedAt: UInt64) {
         let cpu0 = Clock.threadCPU()
         while heap.space.sweepOne() {}  // sweep termination, concurrently with the mutators
+        monitor.withLock { marking = true }
         var cycle = CycleRecord(cycle: heap.cycles.load(ordering: .relaxed) + 1, collector: "concurrent", reason: reason,
                                 startNs: requestedAt, endNs: 0, heapAtTriggerBytes: 0, markedBytes: 0, markedObjects: 0,
                                 largeObjectBytesFreed: 0, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: 0)
@@ -338,6 +344,7 @@ final class ConcurrentCollector: Collector {
         heap.sampleHeap(force: true)
         heap.retireAllBuffers()
         let epoch = heap.space.prepareForMark()
+        heap.markPool.setEpoch(epoch)
         heap.blackAllocatedBytes.store(0, ordering: .relaxed)
         resetCounters()
         for r in heap.world.mutators {
@@ -430,7 +437,7 @@ final class ConcurrentCollector: Collector {
                 count(pauseMarker, in: .pause)
                 pauseMarker.returnWork()
                 pauseMarker.free()
-                heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) })
+                heap.markPool.waitForWorkOrQuiescence()  // take back work a worker hands in, don't wait on it
             } while !heap.markPool.quiescent
         }
         marker.free()
@@ -442,6 +449,7 @@ final class ConcurrentCollector: Collector {
         for r in heap.world.mutators {
             cycle.barrierSlowPaths += r.ctx.pointee.barrierSlowCount
             cycle.assistNs += r.ctx.pointee.assistNs
+            heap.flushActivities(of: r.ctx)
         }
         cycle.scanBackgroundBytes = scanBackground.load(ordering: .relaxed)
         cycle.scanAssistBytes = scanAssist.load(ordering: .relaxed)
@@ -497,7 +505,10 @@ final class ConcurrentCollector: Collector {
                                       timeToSafepointNs: timeToSafepoint, durationNs: end - requestNs))
         heap.stats.record(cycle)
         // Published last: whoever waits for this cycle (collectFully) finds its records complete.
-        heap.cycles.store(cycle.cycle, ordering: .releasing)
+        monitor.withLock {
+            marking = false
+            heap.cycles.store(cycle.cycle, ordering: .releasing)
+        }
         return true
     }
 

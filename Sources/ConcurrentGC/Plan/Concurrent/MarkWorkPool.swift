@@ -51,16 +51,24 @@ final class MarkWorkPool {
     /// True when idle markers are waiting: a busy marker should give back part of its stack.
     var hungry: Bool { monitor.withLock { idleWaiters > 0 && count == 0 } }
 
-    /// Moves up to `batch` grey objects into `into` and counts the caller as active. Returns how many.
-    /// A caller that got objects must call `finished()` once its local stack is empty.
-    func take(into buffer: UnsafeMutablePointer<UInt32>, max: Int) -> Int {
+    /// The epoch the current mark writes into line marks. Markers take it together with their work, so
+    /// a marker created before one cycle ended never marks the next cycle's lines with a stale epoch.
+    private var epoch: UInt8 = 0
+
+    /// Sets the mark epoch (mark start, world stopped, before any work is pushed).
+    func setEpoch(_ value: UInt8) { monitor.withLock { epoch = value } }
+
+    /// Moves up to `max` grey objects into `buffer` and counts the caller as active (unless it already
+    /// is: `alreadyActive`). Returns how many, and the epoch to mark with. A caller that got objects must
+    /// call `finished()` once its local stack is empty.
+    func take(into buffer: UnsafeMutablePointer<UInt32>, max: Int, alreadyActive: Bool) -> (count: Int, epoch: UInt8) {
         monitor.withLock {
             let n = min(max, count)
-            guard n > 0 else { return 0 }
+            guard n > 0 else { return (0, epoch) }
             count -= n
             buffer.update(from: stack + count, count: n)
-            active += 1
-            return n
+            if !alreadyActive { active += 1 }
+            return (n, epoch)
         }
     }
 
@@ -105,6 +113,16 @@ final class MarkWorkPool {
                 }
             }
             return active == 0 && count == 0
+        }
+    }
+
+    /// Blocks until there is work in the pool or it is quiescent (the collector finishing a mark in a
+    /// pause: it takes work handed back by other markers instead of waiting for them).
+    func waitForWorkOrQuiescence() {
+        monitor.withLock {
+            idleWaiters += 1
+            defer { idleWaiters -= 1 }
+            while count == 0 && active > 0 { monitor.wait() }
         }
     }
 
