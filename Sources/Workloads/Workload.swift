@@ -47,7 +47,7 @@ public protocol Workload {
 /// Every workload gclab knows.
 public enum WorkloadRegistry {
     /// All workload types, in the order `gclab list` shows them.
-    public static let all: [any Workload.Type] = [GCBench.self, GraphMutation.self]
+    public static let all: [any Workload.Type] = [GCBench.self, GraphMutation.self, BinaryTrees.self, MTGCBench.self, Quads.self, LRUCache.self, AllocPhases.self, ProducerConsumer.self, LargeObjects.self]
 
     /// The workload type called `name`, if any.
     public static func named(_ name: String) -> (any Workload.Type)? {

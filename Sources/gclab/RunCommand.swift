@@ -149,6 +149,7 @@ enum RunCommand {
         } catch let error as HeapError {
             status = "heap-exhausted"; failure = error.description
         } catch let error as WorkloadError {
+            if case .invalidParameter(let why) = error { throw UsageError(why) }  // nothing written yet
             status = "self-check-failed"; failure = error.description
         }
         let wallNs = Clock.now() - start

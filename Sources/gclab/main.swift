@@ -12,6 +12,10 @@ commands:
   list        list workloads and collectors with their parameters
   pacer-sim   run a pacer against a simulated program (`gclab pacer-sim --list`)
   tune        grid-search pacer gains on the simulator
+  matrix      run an experiment matrix: one `gclab run` per configuration (`gclab matrix --help`)
+  minheap     find a workload's smallest heap (binary search over --heap-max), cached for --heap 2.5x
+  summarize   a matrix's summary.csv as a table, one row per configuration
+  merge       join the summary.csv files of matrix shards
   help        this text
 
 `gclab <command> --help` describes a command's options.
@@ -34,6 +38,10 @@ do {
     case "list": try ListCommand.main(rest)
     case "pacer-sim": try PacerSimCommand.main(rest)
     case "tune": try TuneCommand.main(rest)
+    case "matrix": try MatrixCommand.main(rest)
+    case "minheap": try MinHeapCommand.main(rest)
+    case "summarize": try SummarizeCommand.main(rest)
+    case "merge": try MergeCommand.main(rest)
     case "help", "--help", "-h": print(usage)
     default: throw UsageError("unknown command '\(command)' (try `gclab help`)")
     }

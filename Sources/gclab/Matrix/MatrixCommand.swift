@@ -1,0 +1,132 @@
+// `gclab matrix`: runs every configuration of an experiment matrix, each as a child `gclab run` writing
+// to DIR/runs/<run_id>/, and keeps DIR/summary.csv up to date after every run. The whole matrix is
+// expanded and validated first: a bad spec exits with code 2 before anything is written. A failed run is
+// recorded (status, reason) and the matrix goes on.
+
+import Foundation
+
+enum MatrixCommand {
+    static let help = """
+    usage: gclab matrix [SPEC.json] [options]
+    Runs the cross product of the dimensions below, each run a child `gclab run --quiet`.
+    dimensions (comma lists; default: what `gclab run` does):
+      --workloads LIST   e.g. gcbench,lru-cache (default gcbench)
+      --collectors LIST  stw,concurrent (default concurrent)
+      --barriers LIST    concurrent collector only (stw runs once, barrier n/a)
+      --pacers LIST      concurrent collector only (stw always uses gogc)
+      --gogc LIST  --threads LIST
+      --heap LIST        sizes (64M) or multiples of the workload's minimum heap (2.5x; from the
+                         min-heap cache, searched first if missing: see `gclab minheap`)
+      --kp LIST, --ti LIST, --trigger-min LIST, ...
+                         any pacer parameter of `gclab run` (only with the pacers that read it)
+    passed to every run: --scale --seed --roots --mark-workers --heap-minimum --verify --unsafe
+    matrix options:
+      --repeat N         runs of each configuration (default 1); run ids end in -1, -2, ...
+      --out DIR          output directory (default results/matrix-<yyyyMMdd-HHmmss>)
+      --resume           continue DIR: skip runs whose runs/<run_id>/summary.csv exists
+      --shard I/N        run only runs I, I+N, I+2N, ... of the full list (join with `gclab merge`)
+      --timeout SEC      kill a run after SEC seconds, status timeout (default 600)
+      --cache FILE       min-heap cache (default results/minheap.csv)
+      --quiet            no progress lines
+    SPEC.json: {"workloads": ["gcbench"], "collectors": "stw,concurrent", "repeat": 3, "verify": true}
+    (keys are the option names; flags on the command line override the file)
+    Exit status 0 once every run is recorded, whatever its status; 2 for a bad spec (nothing written).
+    """
+
+    static func main(_ args: [String]) throws {
+        let spec = try MatrixSpec.parse(args)
+        if spec.help { print(help); return }
+        var plan = try MatrixPlan(spec)
+        let dir = URL(fileURLWithPath: spec.out ?? defaultDirectory(shard: spec.shard))
+        try checkOutputDirectory(dir, resume: spec.resume)
+        ChildRun.stopChildOnInterrupt()
+        try plan.resolveHeaps(cache: URL(fileURLWithPath: spec.cache), timeout: spec.timeout, quiet: spec.quiet)
+
+        let runs = plan.runs.filter { run in spec.shard.map { run.index % $0.count == $0.index - 1 } ?? true }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        try MatrixSummary.writePlan(plan, command: args, shard: spec.shard, selected: Set(runs.map(\.index)), to: dir)
+
+        var rows: [[String]?] = runs.map { spec.resume ? resultRow($0, plan: plan, dir: dir, end: nil, timeout: spec.timeout) : nil }
+        let reused = rows.compactMap { $0 }.count
+        try MatrixSummary.write(rows.compactMap { $0 }, gainColumns: plan.gainColumns, to: dir)
+        if reused > 0 && !spec.quiet { progress("resuming \(dir.path): \(reused) of \(runs.count) runs already done\n") }
+
+        let start = Date()
+        var executed = 0
+        for (i, run) in runs.enumerated() where rows[i] == nil {
+            if !spec.quiet { progress("[\(i + 1)/\(runs.count)] \(label(run, plan: plan)) ... ") }
+            let runDir = dir.appendingPathComponent("runs").appendingPathComponent(run.runId)
+            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+            let outcome = try ChildRun.run(["run"] + run.config.arguments(out: runDir.path),
+                                           stderrFile: runDir.appendingPathComponent("stderr.txt"), timeout: spec.timeout)
+            let row = resultRow(run, plan: plan, dir: dir, end: outcome.end, timeout: spec.timeout)!
+            rows[i] = row
+            try MatrixSummary.write(rows.compactMap { $0 }, gainColumns: plan.gainColumns, to: dir)
+            executed += 1
+            if !spec.quiet {
+                let left = rows.filter { $0 == nil }.count
+                let eta = left == 0 ? "" : ", ETA " + duration(Date().timeIntervalSince(start) / Double(executed) * Double(left))
+                progress("\(status(of: row, plan: plan)) " + String(format: "%.1f s", outcome.seconds) + eta + "\n")
+            }
+        }
+        if !spec.quiet {
+            let statuses = rows.compactMap { $0 }.map { status(of: $0, plan: plan) }
+            let counts = Dictionary(grouping: statuses, by: { $0 }).map { "\($0.value.count) \($0.key)" }.sorted()
+            print("matrix: \(runs.count) run\(runs.count == 1 ? "" : "s") (\(counts.joined(separator: ", "))) in \(duration(Date().timeIntervalSince(start))); "
+                  + "summary: \(dir.appendingPathComponent("summary.csv").path)")
+        }
+    }
+
+    /// The summary row of `run` from its directory: the child's summary.csv if it wrote one, else how it
+    /// ended (`end`); nil when it has not run (resume).
+    static func resultRow(_ run: MatrixRun, plan: MatrixPlan, dir: URL, end: ChildRun.End?, timeout: Double) -> [String]? {
+        let runDir = dir.appendingPathComponent("runs").appendingPathComponent(run.runId)
+        let child = (try? CSVFile.read(runDir.appendingPathComponent("summary.csv")))?.records.first
+        guard child != nil || end != nil else { return nil }
+        let status = child?["status"] ?? ChildRun.status(end!)
+        let reason = status == "ok" ? "" : ChildRun.reason(stderrFile: runDir.appendingPathComponent("stderr.txt"), end: end, timeout: timeout)
+        return MatrixSummary.row(run, gainColumns: plan.gainColumns, child: child, status: status, reason: reason)
+    }
+
+    static func status(of row: [String], plan: MatrixPlan) -> String {
+        row[MatrixSummary.header(gainColumns: plan.gainColumns).firstIndex(of: "status")!]
+    }
+
+    /// `gcbench concurrent/yuasa/go121 t=2 gogc=50 #2`: what the progress line shows of a run.
+    static func label(_ run: MatrixRun, plan: MatrixPlan) -> String {
+        guard let c = run.config.run else { return run.config.description }
+        var words = [c.workload, ([c.collector] + (c.barrier == "n/a" ? [] : [c.barrier]) + [c.pacer]).joined(separator: "/"), "t=\(c.threads)"]
+        words += plan.varyingKeys.filter { !["workload", "collector", "barrier", "pacer", "threads"].contains($0) }
+            .compactMap { key in run.config.value(key).map { "\(key)=\($0)" } }
+        if plan.repeats > 1 { words.append("#\(run.repeatIndex)") }
+        return words.joined(separator: " ")
+    }
+
+    static func checkOutputDirectory(_ dir: URL, resume: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw UsageError("--out \(dir.path) exists and is not a directory") }
+        let used = ["summary.csv", "matrix.json"].contains { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
+        if used && !resume {
+            throw UsageError("--out \(dir.path) already holds a matrix: add --resume to continue it, or choose another directory")
+        }
+    }
+
+    static func defaultDirectory(shard: (index: Int, count: Int)?) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return "results/matrix-\(f.string(from: Date()))" + (shard.map { "-shard\($0.index)of\($0.count)" } ?? "")
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 10 { return String(format: "%.1f s", seconds) }
+        if seconds < 90 { return String(format: "%.0f s", seconds) }
+        if seconds < 5400 { return String(format: "%.0f min", seconds / 60) }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+
+    static func progress(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
