@@ -91,14 +91,12 @@ final class World {
         stopping = true
         pollFlag.pointee.bitwiseOr(World.stopBit, ordering: .relaxed)
         if let r = requester { setState(r, .collecting) }
-        // Mutators reach a safepoint within microseconds; yield-spin a little before sleeping, so the
-        // pause does not pay a condition-variable wake-up.
+        // Mutators reach a safepoint within microseconds; spin briefly (about 20 µs) before sleeping, so
+        // the pause does not pay a condition-variable wake-up, but not longer: on few cores a spinning
+        // collector takes the processor a mutator needs to reach its safepoint.
         monitor.unlock()
-        var spins = 0
-        while runningCount.load(ordering: .acquiring) > 0 && spins < 1000 {
-            sched_yield()
-            spins += 1
-        }
+        let spinUntil = Clock.now() + 20_000
+        while runningCount.load(ordering: .acquiring) > 0 && Clock.now() < spinUntil {}
         monitor.lock()
         while runningCount.load(ordering: .relaxed) > 0 { monitor.wait() }
         return Clock.now() &- t0

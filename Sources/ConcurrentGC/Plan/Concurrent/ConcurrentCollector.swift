@@ -167,9 +167,26 @@ final class ConcurrentCollector: Collector {
         if heap.pacerDriver != nil { payWithCredit(ctx) }
         guard ctx.pointee.assistDebtBytes > 0 else { return }
         let t0 = heap.stats.elapsed()
-        let scanned = helpMark(budget: ctx.pointee.assistDebtBytes, counter: .assist)
-        // Debt the pool could not absorb is forgiven: there was nothing left to scan.
-        ctx.pointee.assistDebtBytes = 0
+        var scanned = 0
+        while true {
+            let done = helpMark(budget: ctx.pointee.assistDebtBytes, counter: .assist)
+            scanned += done
+            ctx.pointee.assistDebtBytes -= done
+            if ctx.pointee.assistDebtBytes <= 0 || !heap.isMarking { break }
+            if heap.pacerDriver != nil { payWithCredit(ctx) }
+            if ctx.pointee.assistDebtBytes <= 0 { break }
+            // Nothing to scan now: other markers hold the grey objects. Past the goal, wait for work or
+            // credit, as Go parks an assist that cannot pay: that throttles allocation to the marking
+            // rate. Before the goal, carry the debt to the next hole.
+            guard let goal = heap.pacerDriver?.plan?.heapGoal, heap.heapInUse.load(ordering: .relaxed) >= goal,
+                  !heap.markPool.quiescent else { break }
+            let record = ctx.pointee.record.takeUnretainedValue()
+            heap.world.enterSafeRegion(record)
+            usleep(20)
+            heap.world.leaveSafeRegion(record)
+        }
+        // Debt left when marking is over (or without a pacer) is forgiven.
+        if !heap.isMarking || heap.pacerDriver == nil || heap.markPool.quiescent { ctx.pointee.assistDebtBytes = 0 }
         let t1 = heap.stats.elapsed()
         ctx.pointee.assistNs &+= t1 &- t0
         ctx.pointee.assistScannedBytes += scanned
@@ -210,7 +227,7 @@ final class ConcurrentCollector: Collector {
             let sliceEnd = duty >= 1 ? UInt64.max : wall0 + 200_000
             while Clock.now() < sliceEnd && marker.refill() {
                 marker.drain(budget: 64 << 10)
-                while heap.world.waitingForSafepoint { sched_yield() }
+                while heap.world.waitingForSafepoint { usleep(20) }  // sleep, don't spin: the mutators need the processor
             }
             count(marker, in: .background)
             if heap.pacerDriver != nil { backgroundCredit.add(marker.scannedBytes, ordering: .relaxed) }

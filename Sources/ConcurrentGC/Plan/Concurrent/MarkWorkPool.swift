@@ -48,8 +48,13 @@ final class MarkWorkPool {
         capacity = newCapacity
     }
 
-    /// True when idle markers are waiting: a busy marker should give back part of its stack.
-    var hungry: Bool { monitor.withLock { idleWaiters > 0 && count == 0 } }
+    /// Set when a marker (often an assisting mutator) found the pool empty while others held work.
+    private var starved = false
+
+    /// True when the pool is empty and a marker is idle or recently came away empty-handed: a busy
+    /// marker should give back part of its stack. Without this a worker could hoard all grey objects
+    /// while assists, finding nothing to do, let the heap run past its goal.
+    var hungry: Bool { monitor.withLock { count == 0 && (idleWaiters > 0 || starved) } }
 
     /// The epoch the current mark writes into line marks. Markers take it together with their work, so
     /// a marker created before one cycle ended never marks the next cycle's lines with a stale epoch.
@@ -64,7 +69,11 @@ final class MarkWorkPool {
     func take(into buffer: UnsafeMutablePointer<UInt32>, max: Int, alreadyActive: Bool) -> (count: Int, epoch: UInt8) {
         monitor.withLock {
             let n = min(max, count)
-            guard n > 0 else { return (0, epoch) }
+            guard n > 0 else {
+                if active > 0 { starved = true }
+                return (0, epoch)
+            }
+            starved = false
             count -= n
             buffer.update(from: stack + count, count: n)
             if !alreadyActive { active += 1 }
