@@ -51,13 +51,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(summary[0]["collector"], "concurrent")
         XCTAssertEqual(summary[0]["threads"], "2")
         for column in ["workload", "collector", "barrier", "threads", "seed", "wall_ns", "allocated_bytes", "gc_cycles",
-                       "pause_count", "pause_p50_ns", "pause_p99_ns", "pause_max_ns", "peak_heap_bytes", "lost_objects"] {
+                       "pause_count", "pause_p50_ns", "pause_p95_ns", "pause_p99_ns", "pause_max_ns", "peak_heap_bytes",
+                       "mean_heap_bytes", "assist_fraction", "allocation_rate_bytes_per_s", "mmu_10ms", "lost_objects"] {
             XCTAssertNotNil(summary[0][column], "summary.csv lacks \(column)")
         }
         let pauses = try csv(dir.appendingPathComponent("pauses.csv"))
         XCTAssertEqual(pauses.count, Int(summary[0]["pause_count"]!))
         XCTAssertTrue(pauses.allSatisfy { ["mark-start", "mark-termination", "handshake"].contains($0["kind"]!) })
         XCTAssertFalse(try csv(dir.appendingPathComponent("heap.csv")).isEmpty)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as? [String: Any]
+        XCTAssertEqual(config?["workload"] as? String, "gcbench")
+        XCTAssertNotNil(config?["machine"] as? [String: Any])
+        XCTAssertNotNil(config?["command_line"] as? [String])
         XCTAssertEqual(try csv(dir.appendingPathComponent("cycles.csv")).count, Int(summary[0]["gc_cycles"]!))
         let mmu = try csv(dir.appendingPathComponent("mmu.csv"))
         XCTAssertFalse(mmu.isEmpty)

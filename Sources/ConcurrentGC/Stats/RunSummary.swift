@@ -6,9 +6,14 @@ public struct RunSummary: Sendable {
     public var pauseCount = 0
     public var pauseTotalNs: UInt64 = 0
     public var pauseP50Ns: UInt64 = 0
+    public var pauseP95Ns: UInt64 = 0
     public var pauseP99Ns: UInt64 = 0
     public var pauseMaxNs: UInt64 = 0
     public var gcCPUNs: UInt64 = 0
+    /// Wall time mutators spent in assists.
+    public var assistNs: UInt64 = 0
+    /// Mean of the heap samples' in-use size.
+    public var meanHeapBytes = 0
     public var lostObjects = 0
 
     /// Summarizes `stats`.
@@ -17,11 +22,15 @@ public struct RunSummary: Sendable {
         pauseCount = pauses.count
         pauseTotalNs = pauses.reduce(0, +)
         pauseP50Ns = RunSummary.percentile(pauses, 0.50)
+        pauseP95Ns = RunSummary.percentile(pauses, 0.95)
         pauseP99Ns = RunSummary.percentile(pauses, 0.99)
         pauseMaxNs = pauses.last ?? 0
         let cycles = stats.cycles
         gcCycles = cycles.count
         gcCPUNs = cycles.reduce(0) { $0 + $1.gcCPUNs }
+        assistNs = cycles.reduce(0) { $0 + $1.assistNs }
+        let samples = stats.heapSamples
+        meanHeapBytes = samples.isEmpty ? 0 : samples.reduce(0) { $0 + $1.heapInUseBytes } / samples.count
         lostObjects = stats.lostObjectCount
     }
 

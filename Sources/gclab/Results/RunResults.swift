@@ -23,8 +23,9 @@ struct RunConfiguration {
 enum RunResults {
     static let summaryColumns = [
         "workload", "scale", "collector", "barrier", "roots", "mark_workers", "pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
-        "status", "wall_ns", "allocated_bytes", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns",
-        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "mmu_1ms", "mmu_10ms",
+        "status", "wall_ns", "allocated_bytes", "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns",
+        "pause_p50_ns", "pause_p95_ns", "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes",
+        "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "assist_fraction", "mmu_1ms", "mmu_10ms",
         "mmu_100ms", "lost_objects",
     ]
 
@@ -77,12 +78,17 @@ enum RunResults {
         let paced = stats.cycles.filter { $0.heapGoalBytes > 0 }
         let peakOverGoal = paced.isEmpty ? 0 : paced.reduce(0.0) { $0 + $1.peakOverGoal } / Double(paced.count)
         let gcCPUFraction = wallNs > 0 ? Double(summary.gcCPUNs) / Double(wallNs) / Double(ProcessInfo.processInfo.activeProcessorCount) : 0
+        try ConfigFile.write(config: config, heap: heap, to: directory.appendingPathComponent("config.json"))
+        let procs = Double(ProcessInfo.processInfo.activeProcessorCount)
+        let allocationRate = wallNs > 0 ? Int(Double(heap.allocatedBytes) / (Double(wallNs) / 1e9)) : 0
+        let assistFraction = wallNs > 0 ? Double(summary.assistNs) / Double(wallNs) / procs : 0
         table.append([config.workload, config.scale, config.collector, config.barrier, config.roots, config.markWorkers,
                       config.pacer, config.threads, config.seed,
-                      config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes,
-                      summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP99Ns,
-                      summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, heap.peakCommittedBytes,
-                      String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction),
+                      config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes, allocationRate,
+                      summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP95Ns,
+                      summary.pauseP99Ns, summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, summary.meanHeapBytes,
+                      heap.peakCommittedBytes, String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction),
+                      String(format: "%.4f", assistFraction),
                       String(format: "%.4f", mmu[0]), String(format: "%.4f", mmu[1]), String(format: "%.4f", mmu[2]),
                       summary.lostObjects])
         try table.write(to: directory.appendingPathComponent("summary.csv"))
