@@ -40,6 +40,25 @@ struct Bookkeeping: Equatable, Sendable {
     }
 
     /// Worst-case scan work this cycle: all scannable heap plus all stacks and globals.
+    /// Begins a cycle at `decision`'s goal and returns its mark plan; `assist` is the pacer's rule for
+    /// scan work owed per byte, applied to the state at the start of marking.
+    mutating func startCycle(_ start: CycleStart, decision: PacerDecision, config: PacerConfig,
+                             assist: (Bookkeeping, MarkProgress) -> Double) -> MarkPlan {
+        begin(start, goal: decision.heapGoal, limitedByMemory: decision.limitedByMemory, minRunway: config.minRunway)
+        let progress = MarkProgress(heapLive: start.heapLive, scanWorkDone: 0, heapScan: start.heapScan)
+        return MarkPlan(heapGoal: cycleGoal, heapAtStart: start.heapLive, expectedScanWork: expectedScanWork,
+                        assistWorkPerByte: assist(self, progress),
+                        workers: WorkerPlan.plan(procs: start.procs, utilization: config.utilizationTarget))
+    }
+
+    /// Go 1.18's extrapolating assist rule for this cycle (fixed, go118, go121).
+    func extrapolatingAssist(_ progress: MarkProgress, config: PacerConfig) -> Double {
+        AssistPacing.extrapolating(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,
+                                   heapGoal: cycleGoal, triggered: triggered,
+                                   expectedScanWork: expectedScanWork, maxScanWork: maxScanWork(progress),
+                                   goalGrowthRatio: config.goalGrowthRatio, maxOvershoot: config.maxOvershoot)
+    }
+
     func maxScanWork(_ progress: MarkProgress) -> Int {
         let heapScan = progress.heapScan ?? (heapScanAtStart + max(0, progress.heapLive - triggered))
         return heapScan + maxStackScan + globals

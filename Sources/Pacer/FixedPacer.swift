@@ -26,19 +26,13 @@ public struct FixedPacer: Pacer {
 
     /// Begins a mark phase: fixes the cycle's goal and returns the worker plan and initial assist ratio.
     public mutating func startCycle(_ start: CycleStart) -> MarkPlan {
-        book.begin(start, goal: decision.heapGoal, limitedByMemory: decision.limitedByMemory, minRunway: config.minRunway)
-        let progress = MarkProgress(heapLive: start.heapLive, scanWorkDone: 0, heapScan: start.heapScan)
-        return MarkPlan(heapGoal: book.cycleGoal, heapAtStart: start.heapLive, expectedScanWork: book.expectedScanWork,
-                        assistWorkPerByte: assistWorkPerByte(progress),
-                        workers: WorkerPlan.plan(procs: start.procs, utilization: config.utilizationTarget))
+        let config = self.config
+        return book.startCycle(start, decision: decision, config: config) { $0.extrapolatingAssist($1, config: config) }
     }
 
     /// Scan work owed per byte allocated now, with extrapolating (Go 1.18) assists.
     public func assistWorkPerByte(_ progress: MarkProgress) -> Double {
-        AssistPacing.extrapolating(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,
-                                   heapGoal: book.cycleGoal, triggered: book.triggered,
-                                   expectedScanWork: book.expectedScanWork, maxScanWork: book.maxScanWork(progress),
-                                   goalGrowthRatio: config.goalGrowthRatio, maxOvershoot: config.maxOvershoot)
+        book.extrapolatingAssist(progress, config: config)
     }
 
     /// Takes the finished cycle's measurements and decides the next trigger and goal.

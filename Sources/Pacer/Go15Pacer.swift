@@ -41,18 +41,21 @@ public struct Go15Pacer: Pacer {
     /// Begins a mark phase: fixes the cycle's goal and returns the worker plan and initial assist ratio.
     public mutating func startCycle(_ start: CycleStart) -> MarkPlan {
         cycleTrigger = decision.trigger
-        book.begin(start, goal: decision.heapGoal, limitedByMemory: decision.limitedByMemory, minRunway: config.minRunway)
-        let progress = MarkProgress(heapLive: start.heapLive, scanWorkDone: 0, heapScan: start.heapScan)
-        return MarkPlan(heapGoal: book.cycleGoal, heapAtStart: start.heapLive, expectedScanWork: book.expectedScanWork,
-                        assistWorkPerByte: assistWorkPerByte(progress),
-                        workers: WorkerPlan.plan(procs: start.procs, utilization: config.utilizationTarget))
+        let maxOvershoot = config.maxOvershoot
+        return book.startCycle(start, decision: decision, config: config) { book, progress in
+            Go15Pacer.softHardAssist(book, progress, maxOvershoot: maxOvershoot)
+        }
     }
 
     /// Scan work owed per byte allocated now, with soft/hard goal (Go 1.10) assists.
     public func assistWorkPerByte(_ progress: MarkProgress) -> Double {
+        Go15Pacer.softHardAssist(book, progress, maxOvershoot: config.maxOvershoot)
+    }
+
+    static func softHardAssist(_ book: Bookkeeping, _ progress: MarkProgress, maxOvershoot: Double) -> Double {
         AssistPacing.softHard(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,
                               heapGoal: book.cycleGoal, expectedScanWork: book.expectedScanWork,
-                              maxScanWork: book.maxScanWork(progress), maxOvershoot: config.maxOvershoot)
+                              maxScanWork: book.maxScanWork(progress), maxOvershoot: maxOvershoot)
     }
 
     /// Takes the finished cycle's measurements and decides the next trigger and goal.

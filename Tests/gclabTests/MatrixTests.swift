@@ -5,30 +5,9 @@ import Foundation
 import XCTest
 
 final class MatrixTests: XCTestCase {
-    /// The `gclab` binary built beside this test bundle.
-    var gclab: URL {
-        var dir = Bundle(for: MatrixTests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gclab").path) && dir.path != "/" {
-            dir.deleteLastPathComponent()
-        }
-        return dir.appendingPathComponent("gclab")
-    }
+    var gclab: URL { GCLabProcess.binary }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = gclab
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> GCLabResult { try GCLabProcess.run(args) }
 
     var temp: URL!
 
