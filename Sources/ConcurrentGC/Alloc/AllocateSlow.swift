@@ -8,7 +8,8 @@
 //
 // While a concurrent mark runs, each hole handed out also pays the mutator's assist debt, and with black
 // allocation the hole's lines are marked live at once and its objects' mark bits set when the region
-// leaves it. Objects are zeroed one by one as they are allocated (the fast path zeroes its own).
+// leaves it. An assist may wait at a safepoint, so it always runs before the object it pays for is
+// carved out (a collection in between would free an object nothing references yet). Objects are zeroed one by one as they are allocated (the fast path zeroes its own).
 // Any call that may collect resets this mutator's regions, so the code re-reads them through the context
 // pointer after each such call instead of holding copies.
 
@@ -119,14 +120,14 @@ extension Mutator {
                 heap.collector.triggered(requester: record, observedCycle: startCycle)
                 continue
             }
+            // Assist before the object exists: an assist may wait at a safepoint, and a collection there
+            // would free an object that nothing references yet.
+            if heap.isMarking { heap.collector.assist(ctx, allocatedBytes: bytes) }
             if let offset = heap.largeObjects.allocate(bytes: bytes, commit: heap.commit) {
                 heap.noteHandedOut(bytes)
                 heap.allocated.add(bytes, ordering: .relaxed)
-                if heap.isMarking {
-                    if heap.allocatesBlack && heap.markBitmap.testAndSet(ObjectRef(offset: offset).raw) {
-                        heap.blackAllocatedBytes.add(bytes, ordering: .relaxed)
-                    }
-                    heap.collector.assist(ctx, allocatedBytes: bytes)
+                if heap.isMarking && heap.allocatesBlack && heap.markBitmap.testAndSet(ObjectRef(offset: offset).raw) {
+                    heap.blackAllocatedBytes.add(bytes, ordering: .relaxed)
                 }
                 heap.sampleHeap()
                 return offset
