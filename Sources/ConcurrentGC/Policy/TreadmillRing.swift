@@ -1,0 +1,289 @@
+// Baker's treadmill (H. Baker, "The Treadmill: Real-Time Garbage Collection Without Motion Sickness", 1992)
+// over the cells of one size class. Cells are indices 0..<capacity; the caller maps an index to memory.
+// This type only keeps the cells' order and colours, in side tables (two link words and one stamp per cell).
+//
+// Invariant: the cells form ONE cyclic doubly linked list (`next`/`prev`). Read in `next` order starting at
+// `free`, the ring is four contiguous segments, each given by the pointer to its first cell and its count:
+//
+//   FREE  free ..< bottom   free cells; `allocate` takes the cell at `free` and moves `free` on by one,
+//                           so the cell joins the end of BLACK (BLACK ends where FREE begins)
+//   ECRU  bottom ..< top    white: not reached yet in this cycle
+//   GREY  top ..< scan      reached, fields not scanned; `grey` relinks an ecru cell just before `top` and
+//                           moves `top` back onto it; `scanNext` takes the cell just before `scan` and moves
+//                           `scan` back onto it, which blackens it (grey is FIFO: the oldest is scanned first)
+//   BLACK scan ..< free     scanned, or allocated since the last flip
+//
+// Each pointer is the first cell of its segment when that segment is non-empty; an empty segment's pointer
+// equals the next pointer in the list above (cyclically), so `pointer(k+1) == advance(pointer(k), count(k))`
+// always holds. The counts disambiguate the case where several pointers coincide (e.g. the whole ring is
+// free and all four pointers are the same cell). Black cells are scanned cells or cells allocated during
+// the cycle: with a barrier that greys the targets of stored references, no black cell points to an ecru one.
+//
+// `flip` (allowed only when GREY is empty) frees ECRU without touching it (no sweep) and turns BLACK into
+// ECRU by moving pointers: the old FREE followed by the old ECRU are contiguous and become the new FREE;
+// the old BLACK becomes the new ECRU; GREY and BLACK become empty.
+//
+// Colours in O(1) at a flip: a cell's colour is not stored as a colour but as a stamp read against the
+// current `epoch`: stamp 0 = free (never allocated), 1 = grey, `epoch` = black, `epoch - 1` = ecru, and any
+// other (older) stamp = free. A flip only increments `epoch`: every black cell (stamp == old epoch) now
+// reads ecru and every ecru cell (stamp == old epoch - 1) now reads free, with no byte written.
+// Why not a one-byte colour whose meaning swaps with a parity bit: after a flip the FREE segment holds cells
+// freed at many different flips, none of which is written when it is freed, so their stamps span as many
+// epochs as the ring has seen flips; any fixed small alphabet (2 bits, 3 values mod 3, or a byte epoch mod
+// 255) eventually gives a long-free cell the current ecru stamp, and `grey` would then "resurrect" a free
+// cell. So the stamps are 32 bits: they wrap only after ~4·10⁹ flips, where `flip` renumbers every stamp
+// once (O(capacity), the only O(N) step, and unreachable in practice).
+
+/// Baker's treadmill over `capacity` cells of one size class: a cyclic doubly linked list cut into the
+/// FREE, ECRU, GREY and BLACK segments, with O(1) allocation, greying, scan steps and flips.
+///
+/// Not thread-safe: one collector (or one mutator doing incremental steps) drives it. It is `~Copyable`
+/// because it owns its side tables: a copy would share them and free them twice. `deinit` frees them.
+struct TreadmillRing: ~Copyable {
+    /// The colour of a cell.
+    enum Colour: UInt8 { case free, ecru, grey, black }
+
+    /// The number of cells in each segment; they add up to `capacity`.
+    struct SegmentCounts: Equatable, CustomStringConvertible {
+        var free: Int
+        var black: Int
+        var grey: Int
+        var ecru: Int
+        var description: String { "free \(free) black \(black) grey \(grey) ecru \(ecru)" }
+    }
+
+    /// The number of cells in the ring.
+    let capacity: Int
+
+    // Side tables of `capacity` entries each, owned by this value and freed in `deinit`.
+    private let next: UnsafeMutablePointer<Int32>
+    private let prev: UnsafeMutablePointer<Int32>
+    private let stamp: UnsafeMutablePointer<UInt32>
+
+    private static let neverUsedStamp: UInt32 = 0
+    private static let greyStamp: UInt32 = 1
+    /// The first epoch: `epoch - 1` (the ecru stamp) must stay above the two fixed stamps.
+    private static let firstEpoch: UInt32 = 3
+
+    /// Black cells carry this stamp; ecru cells carry `epoch - 1`.
+    private var epoch: UInt32
+
+    // The segment pointers (see the invariant at the top of the file).
+    private var free: Int32
+    private var bottom: Int32
+    private var top: Int32
+    private var scan: Int32
+
+    /// Free cells, available to `allocate`.
+    private(set) var freeCount: Int
+    /// Ecru (white) cells: not reached yet; garbage at the next flip unless greyed.
+    private(set) var ecruCount: Int
+    /// Grey cells: reached, waiting for `scanNext`.
+    private(set) var greyCount: Int
+    /// Black cells: scanned, or allocated since the last flip.
+    private(set) var blackCount: Int
+
+    /// A ring of `capacity` cells, all free, in index order.
+    init(capacity: Int) {
+        self.init(capacity: capacity, firstEpoch: Self.firstEpoch)
+    }
+
+    /// As `init(capacity:)`, starting at epoch `firstEpoch` (tests use a value near `UInt32.max` to reach
+    /// the stamp renumbering).
+    init(capacity: Int, firstEpoch: UInt32) {
+        precondition(capacity >= 1 && capacity <= Int(Int32.max), "treadmill capacity \(capacity) out of range")
+        precondition(firstEpoch >= Self.firstEpoch, "epochs start at \(Self.firstEpoch)")
+        self.capacity = capacity
+        next = .allocate(capacity: capacity)
+        prev = .allocate(capacity: capacity)
+        stamp = .allocate(capacity: capacity)
+        for i in 0..<capacity {
+            next[i] = Int32(i == capacity - 1 ? 0 : i + 1)
+            prev[i] = Int32(i == 0 ? capacity - 1 : i - 1)
+        }
+        stamp.initialize(repeating: Self.neverUsedStamp, count: capacity)
+        epoch = firstEpoch
+        free = 0; bottom = 0; top = 0; scan = 0
+        freeCount = capacity
+        ecruCount = 0; greyCount = 0; blackCount = 0
+    }
+
+    deinit {
+        // Int32 and UInt32 are trivial: deallocating without deinitializing is enough.
+        next.deallocate()
+        prev.deallocate()
+        stamp.deallocate()
+    }
+
+    /// The number of cells in each segment.
+    var segmentCounts: SegmentCounts {
+        SegmentCounts(free: freeCount, black: blackCount, grey: greyCount, ecru: ecruCount)
+    }
+
+    /// True when no grey cell is left: the cycle's marking is done and `flip` may be called.
+    var markingDone: Bool { greyCount == 0 }
+
+    /// The colour of `cell`, in O(1).
+    func colour(of cell: Int) -> Colour {
+        precondition(cell >= 0 && cell < capacity, "cell \(cell) out of range")
+        return colour(stamp: stamp[cell])
+    }
+
+    private func colour(stamp s: UInt32) -> Colour {
+        if s == Self.greyStamp { return .grey }
+        if s == epoch { return .black }
+        if s == epoch - 1 { return .ecru }
+        return .free
+    }
+
+    /// Takes a free cell, or nil when none is left. The cell lands black: allocated during a collection,
+    /// it survives that collection. When no collection is in progress it is still put in BLACK, which
+    /// becomes ECRU at the next flip, so the cell is considered for collection in the next cycle.
+    mutating func allocate() -> Int? {
+        guard freeCount > 0 else { return nil }
+        let cell = free
+        free = next[Int(cell)]  // BLACK (scan ..< free) now ends after `cell`
+        stamp[Int(cell)] = epoch
+        freeCount -= 1
+        blackCount += 1
+        return Int(cell)
+    }
+
+    /// Greys `cell` if it is ecru: unlinks it and relinks it at the grey end (`top`). Returns whether it
+    /// moved; a grey, black or free cell is left alone. This is what a scan step does for each child and
+    /// what an insertion (Dijkstra) barrier does for the target of a stored reference.
+    @discardableResult
+    mutating func grey(_ cell: Int) -> Bool {
+        precondition(cell >= 0 && cell < capacity, "cell \(cell) out of range")
+        guard stamp[cell] == epoch - 1 else { return false }  // not ecru
+        let c = Int32(cell)
+        // The last ecru cell is just before `top` (ECRU is non-empty: it holds `cell`). If `cell` is that
+        // one, moving `top` back onto it is all there is to do; relinking it in place would wrongly move
+        // the pointers of empty segments sitting on it.
+        if c != prev[Int(top)] {
+            let n = next[cell], p = prev[cell]
+            next[Int(p)] = n
+            prev[Int(n)] = p
+            // A pointer at `cell` started a segment (ECRU, or an empty one before it) that now starts at
+            // the following cell.
+            if free == c { free = n }
+            if bottom == c { bottom = n }
+            if top == c { top = n }
+            if scan == c { scan = n }
+            let t = top, tp = prev[Int(top)]
+            next[Int(tp)] = c
+            prev[cell] = tp
+            next[cell] = t
+            prev[Int(t)] = c
+        }
+        top = c
+        stamp[cell] = Self.greyStamp
+        ecruCount -= 1
+        greyCount += 1
+        return true
+    }
+
+    /// Greys each root (ecru ones move; others are left alone) and returns how many moved. Called after a
+    /// flip to start the next cycle: every other reachable cell is then found through `scanNext`.
+    @discardableResult
+    mutating func greyRoots<Roots: Sequence>(_ roots: Roots) -> Int where Roots.Element == Int {
+        var moved = 0
+        for r in roots where grey(r) { moved += 1 }
+        return moved
+    }
+
+    /// Returns the next grey cell to scan (the oldest), now black, or nil when none is grey. The caller
+    /// scans the cell's fields and calls `grey` on each child.
+    mutating func scanNext() -> Int? {
+        guard greyCount > 0 else { return nil }
+        let cell = prev[Int(scan)]  // the last grey cell; BLACK (scan ..< free) now starts at it
+        scan = cell
+        stamp[Int(cell)] = epoch
+        greyCount -= 1
+        blackCount += 1
+        return Int(cell)
+    }
+
+    /// Ends a cycle: every ecru cell is garbage and becomes free (nothing is swept), and every black cell
+    /// becomes ecru for the next cycle. Returns the number of cells freed. Requires that no grey cell is
+    /// left. O(1): three pointer moves and an epoch increment (see the top of the file).
+    @discardableResult
+    mutating func flip() -> Int {
+        precondition(greyCount == 0, "flip with \(greyCount) grey cells")
+        if epoch == UInt32.max { renumberStamps() }
+        // GREY is empty, so top == scan: ECRU is bottom ..< top and BLACK is top ..< free.
+        // New FREE = old FREE + old ECRU = free ..< top; new ECRU = old BLACK = top ..< free;
+        // new GREY and BLACK are empty, at `free` (after the new ECRU).
+        let freed = ecruCount
+        bottom = top
+        top = free
+        scan = free
+        freeCount += ecruCount
+        ecruCount = blackCount
+        blackCount = 0
+        epoch += 1  // old black stamps now read ecru; old ecru stamps now read free
+        return freed
+    }
+
+    /// Rewrites every stamp against epoch `firstEpoch` before the epoch counter would wrap. O(capacity),
+    /// once per ~4·10⁹ flips.
+    private mutating func renumberStamps() {
+        let black = Self.firstEpoch, ecru = Self.firstEpoch - 1
+        for i in 0..<capacity {
+            switch colour(stamp: stamp[i]) {
+            case .free: stamp[i] = Self.neverUsedStamp
+            case .ecru: stamp[i] = ecru
+            case .grey: stamp[i] = Self.greyStamp
+            case .black: stamp[i] = black
+            }
+        }
+        epoch = black
+    }
+
+    /// Checks the invariant (for tests and debugging) by walking the whole ring once: one cycle of length
+    /// `capacity` with consistent back links, each cell exactly once, the segments contiguous and in order
+    /// with the pointers at their boundaries, each cell's colour that of its segment, and counts adding up
+    /// to `capacity`. Returns a description of the first violation, or nil. O(capacity).
+    func checkInvariants() -> String? {
+        let counts = segmentCounts
+        if counts.free < 0 || counts.black < 0 || counts.grey < 0 || counts.ecru < 0 {
+            return "negative count: \(counts)"
+        }
+        if counts.free + counts.black + counts.grey + counts.ecru != capacity {
+            return "counts \(counts) do not add up to capacity \(capacity)"
+        }
+        for (name, p) in [("free", free), ("bottom", bottom), ("top", top), ("scan", scan)]
+        where p < 0 || Int(p) >= capacity {
+            return "pointer \(name) = \(p) out of range"
+        }
+        // Segments in `next` order from `free`, with the pointer expected at each one's start.
+        let segments: [(colour: Colour, count: Int, start: Int32, name: String)] = [
+            (.free, counts.free, free, "free"), (.ecru, counts.ecru, bottom, "bottom"),
+            (.grey, counts.grey, top, "top"), (.black, counts.black, scan, "scan"),
+        ]
+        var seen = [Bool](repeating: false, count: capacity)
+        var cell = free
+        var position = 0
+        for segment in segments {
+            if cell != segment.start {
+                return "pointer \(segment.name) = \(segment.start), expected \(cell) at position \(position)"
+            }
+            for _ in 0..<segment.count {
+                let c = Int(cell)
+                if seen[c] { return "cell \(c) appears twice (position \(position)): the ring is shorter" }
+                seen[c] = true
+                let actual = colour(stamp: stamp[c])
+                if actual != segment.colour {
+                    return "cell \(c) at position \(position) is \(actual) in the \(segment.colour) segment"
+                }
+                let n = next[c]
+                if n < 0 || Int(n) >= capacity { return "next[\(c)] = \(n) out of range" }
+                if prev[Int(n)] != cell { return "prev[\(n)] = \(prev[Int(n)]), expected \(c)" }
+                cell = n
+                position += 1
+            }
+        }
+        if cell != free { return "after \(capacity) cells the walk is at \(cell), not back at free = \(free)" }
+        return nil
+    }
+}
