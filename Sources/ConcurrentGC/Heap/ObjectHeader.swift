@@ -28,8 +28,6 @@ public struct ObjectHeader: Equatable {
     public static let maxObjectBytes = ((1 << 24) - 1) * HeapGeometry.granuleBytes
     /// The most reference fields an object can have.
     public static let maxReferenceFields = (1 << 24) - 1
-    /// The number of distinct shape ids.
-    public static let shapeCount = 256
 
     /// A header for an object of `granules` granules with `referenceCount` reference fields.
     @inlinable @inline(__always)

@@ -56,9 +56,6 @@ struct MarkBitmap {
         let first = firstGranule / 64
         for w in first..<(first + count / 64) { words[w].store(0, ordering: .relaxed) }
     }
-
-    /// Releases the bitmap's pages and leaves it all zero.
-    func clearAll() { VirtualMemory.release(UnsafeMutableRawPointer(words), wordCount * 8) }
 }
 
 /// One mark byte per line of the block region.

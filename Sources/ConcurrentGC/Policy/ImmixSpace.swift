@@ -111,8 +111,6 @@ final class ImmixSpace {
         return true
     }
 
-    /// Number of blocks waiting to be swept.
-    var unsweptCount: Int { monitor.withLock { unsweptBlocks.count } }
 
     private func file(_ block: Int, _ result: SweepResult) {
         switch result {

@@ -178,8 +178,6 @@ public final class GCStats: @unchecked Sendable {
         }
     }
 
-    /// Time of the last heap sample (0 when none).
-    var lastSampleNs: UInt64 { monitor.withLock { _samples.last?.timeNs ?? 0 } }
 
     public var pauses: [PauseRecord] { monitor.withLock { _pauses } }
     public var heapSamples: [HeapSample] { monitor.withLock { _samples } }

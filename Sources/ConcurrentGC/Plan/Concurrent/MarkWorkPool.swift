@@ -92,8 +92,6 @@ final class MarkWorkPool {
     /// Pool empty and no marker holding work.
     var quiescent: Bool { monitor.withLock { active == 0 && count == 0 } }
 
-    /// Number of grey objects waiting in the pool.
-    var pending: Int { monitor.withLock { count } }
 
     /// Blocks until there is work in the pool, the pool becomes quiescent, or `stop()` returns true
     /// (checked on every wake-up). Returns true when there is work.
