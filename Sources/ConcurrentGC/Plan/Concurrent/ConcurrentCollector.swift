@@ -7,8 +7,9 @@
 //        -> concurrent mark (background workers, mutator assists, barrier shading)
 //        -> mark termination (pause: flush shade buffers, scan stacks still unscanned, re-scan roots for
 //           dijkstra/steele; if grey objects remain, go back to concurrent mark (twice at most), else
-//           finish in the pause (also when the heap outgrew the hard limit); then barrier off, black-allocated objects marked, verify, sweep large
-//           objects, hand blocks to the lazy sweeper, next trigger)
+//           finish in the pause (also when the heap outgrew the hard limit); then barrier off,
+//           black-allocated objects marked, verify, sweep large objects, hand blocks to the lazy
+//           sweeper, next trigger from the pacer or GOGC)
 //        -> concurrent lazy sweep by the allocators -> idle.
 //
 // Invariant: from mark start to the end of termination every reference store goes through the barrier,
