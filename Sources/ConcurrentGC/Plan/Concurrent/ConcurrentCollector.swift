@@ -324,12 +324,13 @@ final class ConcurrentCollector: Collector {
         }
     }
 
-    /// The heap size past which a mark that has not converged is finished in a pause: the pacer's hard
-    /// goal, or, with the plain GOGC trigger, twice the trigger.
+    /// The heap size past which a mark that has not converged is finished in a pause: twice the cycle's
+    /// goal (with the plain GOGC trigger, twice the trigger). A last resort, not the pacing: past the
+    /// goal, assists already wait for marking work (and the pacer's hard goal of 1.1× steepens their
+    /// ratio). Measured on GCBench with 2 mutators on 2 cores, finishing at 1.1× the goal instead made the
+    /// p99 pause 1.1 ms instead of 0.3 ms for the same peak heap.
     private var hardLimit: Int {
-        if let plan = heap.pacerDriver?.plan {
-            return Int(Double(plan.heapGoal) * heap.configuration.pacerConfig.maxOvershoot)
-        }
+        if let plan = heap.pacerDriver?.plan { return 2 * plan.heapGoal }
         return 2 * heap.trigger.load(ordering: .relaxed)
     }
 
