@@ -13,7 +13,7 @@ final class ConcurrencyStressTests: XCTestCase {
     struct Outcome { var lost: Int; var cycles: Int; var barrierSlowPaths: Int; var handshakes: Int }
 
     func stress(barrier: BarrierKind, roots: RootsMode = .stw, markWorkers: Int = 1, seed: UInt64 = 1,
-                unsafe: Bool = false, ops: Int = 20_000) throws -> Outcome {
+                unsafe: Bool = false, ops: Int = 30_000) throws -> Outcome {
         var config = HeapConfiguration()
         config.collector = .concurrent
         config.barrier = barrier
@@ -35,7 +35,7 @@ final class ConcurrencyStressTests: XCTestCase {
                        handshakes: cycles.reduce(0) { $0 + $1.handshakes })
     }
 
-    func assertSafe(_ barrier: BarrierKind, roots: RootsMode = .stw, markWorkers: Int = 1, ops: Int = 20_000,
+    func assertSafe(_ barrier: BarrierKind, roots: RootsMode = .stw, markWorkers: Int = 1, ops: Int = 30_000,
                     file: StaticString = #filePath, line: UInt = #line) throws {
         let o = try stress(barrier: barrier, roots: roots, markWorkers: markWorkers, ops: ops)
         XCTAssertEqual(o.lost, 0, "\(barrier) roots=\(roots) workers=\(markWorkers) lost objects", file: file, line: line)
