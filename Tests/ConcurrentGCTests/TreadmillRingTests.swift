@@ -308,3 +308,93 @@ extension TreadmillRingTests {
         XCTAssertNotNil(incrementalMutator(capacity: 10 + 2 * 5 - 1, reachable: 10, k: 2, allocations: 5000, seed: 1))
     }
 }
+
+extension TreadmillRingTests {
+    /// The operations a space needs beyond Baker's (white allocation, blackening a cell straight from ecru,
+    /// re-greying a black cell, adding and removing free cells), in random order on a ring that starts with
+    /// one cell: after every operation the invariant holds and every cell has the colour a model predicts.
+    func testReshapingOperationsKeepTheInvariant() {
+        for seed: UInt64 in [5, 6, 7, 8] {
+            var rng = TreadmillRNG(state: seed)
+            var ring = TreadmillRing(capacity: 1)
+            var expected: [Int: TreadmillRing.Colour] = [0: .free]  // linked cells only
+            var retired: [Int] = []
+            var counts = [String: Int]()
+            func cells(_ colour: TreadmillRing.Colour) -> [Int] { expected.filter { $0.value == colour }.map(\.key).sorted() }
+            for op in 0..<3000 {
+                var name = ""
+                switch rng.below(11) {
+                case 0:
+                    name = "add"
+                    let reuse = retired.isEmpty || rng.below(2) == 0 ? nil : retired.removeLast()
+                    let c = ring.addFreeCell(reusing: reuse)
+                    if let reuse { XCTAssertEqual(c, reuse) }
+                    expected[c] = .free
+                case 1:
+                    name = "remove"
+                    if let c = ring.removeFreeCell() {
+                        XCTAssertEqual(expected[c], .free, "seed \(seed) op \(op): removed a \(expected[c].map { "\($0)" } ?? "missing") cell")
+                        expected[c] = nil
+                        retired.append(c)
+                    } else {
+                        XCTAssertTrue(cells(.free).isEmpty || expected.count == 1)
+                    }
+                case 2:
+                    name = "allocate"
+                    if let c = ring.allocate() { expected[c] = .black } else { XCTAssertTrue(cells(.free).isEmpty) }
+                case 3:
+                    name = "allocate white"
+                    if let c = ring.allocateWhite() { expected[c] = .ecru } else { XCTAssertTrue(cells(.free).isEmpty) }
+                case 4:
+                    name = "grey"
+                    let ecru = cells(.ecru)
+                    if !ecru.isEmpty { let c = ecru[rng.below(ecru.count)]; XCTAssertTrue(ring.grey(c)); expected[c] = .grey }
+                case 5:
+                    name = "blacken"
+                    let ecru = cells(.ecru)
+                    if !ecru.isEmpty { let c = ecru[rng.below(ecru.count)]; XCTAssertTrue(ring.blacken(c)); expected[c] = .black }
+                    let black = cells(.black)
+                    if !black.isEmpty { XCTAssertFalse(ring.blacken(black[0])) }
+                case 6:
+                    name = "regrey"
+                    let black = cells(.black)
+                    if !black.isEmpty { let c = black[rng.below(black.count)]; XCTAssertTrue(ring.regrey(c)); expected[c] = .grey }
+                case 7, 8:
+                    name = "scan"
+                    if let c = ring.scanNext() {
+                        XCTAssertEqual(expected[c], .grey)
+                        expected[c] = .black
+                    } else {
+                        XCTAssertTrue(cells(.grey).isEmpty)
+                    }
+                case 9:
+                    name = "flip"
+                    guard ring.markingDone else { break }
+                    ring.flip()
+                    for (c, colour) in expected {
+                        expected[c] = colour == .black ? .ecru : colour == .ecru ? .free : colour
+                    }
+                default:
+                    name = "walk"
+                    for segment in [TreadmillRing.Segment.free, .ecru, .grey, .black] {
+                        var walked: [Int] = []
+                        ring.forEachCell(in: segment) { walked.append($0) }
+                        let colour: TreadmillRing.Colour = [.free, .ecru, .grey, .black][segment.rawValue]
+                        XCTAssertEqual(walked.sorted(), cells(colour), "seed \(seed) op \(op): \(segment)")
+                    }
+                }
+                counts[name, default: 0] += 1
+                if let violation = ring.checkInvariants() {
+                    XCTFail("seed \(seed) op \(op) (\(name)): \(violation)")
+                    return
+                }
+                XCTAssertEqual(ring.capacity, expected.count)
+                for (c, colour) in expected where ring.colour(of: c) != colour {
+                    XCTFail("seed \(seed) op \(op) (\(name)): cell \(c) is \(ring.colour(of: c)), expected \(colour)")
+                    return
+                }
+            }
+            XCTAssertGreaterThan(ring.indexCount, 10, "seed \(seed): the ring grew")
+        }
+    }
+}

@@ -23,8 +23,14 @@
 // ECRU by moving pointers: the old FREE followed by the old ECRU are contiguous and become the new FREE;
 // the old BLACK becomes the new ECRU; GREY and BLACK become empty.
 //
+// Beyond Baker's four operations, a space needs: white allocation (`allocateWhite`, for a collector that is
+// idle between cycles), moving a reached cell straight to BLACK (`blacken`, when the grey set is a marker's
+// stack rather than the ring's GREY), re-greying a black cell (`regrey`, Steele's barrier), and growing or
+// shrinking the ring by one free cell. Each is O(1): unlink the cell, relink it at the end of its new
+// segment, and point every empty segment at the start of the one after it.
+//
 // Colours in O(1) at a flip: a cell's colour is not stored as a colour but as a stamp read against the
-// current `epoch`: stamp 0 = free (never allocated), 1 = grey, `epoch` = black, `epoch - 1` = ecru, and any
+// current `epoch`: stamp 0 = free (never allocated), 1 = grey, 2 = retired (removed from the ring), `epoch` = black, `epoch - 1` = ecru, and any
 // other (older) stamp = free. A flip only increments `epoch`: every black cell (stamp == old epoch) now
 // reads ecru and every ecru cell (stamp == old epoch - 1) now reads free, with no byte written.
 // Why not a one-byte colour whose meaning swaps with a parity bit: after a flip the FREE segment holds cells
@@ -52,18 +58,24 @@ struct TreadmillRing: ~Copyable {
         var description: String { "free \(free) black \(black) grey \(grey) ecru \(ecru)" }
     }
 
-    /// The number of cells in the ring.
-    let capacity: Int
+    /// The number of cells in the ring (cells added less cells removed).
+    private(set) var capacity: Int
+    /// Cell indices handed out so far: `0 ..< indexCount`. A removed cell's index is retired (its stamp
+    /// says so) until `addFreeCell(reusing:)` links it again.
+    private(set) var indexCount: Int
 
-    // Side tables of `capacity` entries each, owned by this value and freed in `deinit`.
-    private let next: UnsafeMutablePointer<Int32>
-    private let prev: UnsafeMutablePointer<Int32>
-    private let stamp: UnsafeMutablePointer<UInt32>
+    // Side tables of `tableCapacity` entries each, owned by this value and freed in `deinit`.
+    private var next: UnsafeMutablePointer<Int32>
+    private var prev: UnsafeMutablePointer<Int32>
+    private var stamp: UnsafeMutablePointer<UInt32>
+    private var tableCapacity: Int
 
     private static let neverUsedStamp: UInt32 = 0
     private static let greyStamp: UInt32 = 1
-    /// The first epoch: `epoch - 1` (the ecru stamp) must stay above the two fixed stamps.
-    private static let firstEpoch: UInt32 = 3
+    /// A cell removed from the ring (`removeFreeCell`): on no segment.
+    private static let retiredStamp: UInt32 = 2
+    /// The first epoch: `epoch - 1` (the ecru stamp) must stay above the three fixed stamps.
+    private static let firstEpoch: UInt32 = 4
 
     /// Black cells carry this stamp; ecru cells carry `epoch - 1`.
     private var epoch: UInt32
@@ -94,6 +106,8 @@ struct TreadmillRing: ~Copyable {
         precondition(capacity >= 1 && capacity <= Int(Int32.max), "treadmill capacity \(capacity) out of range")
         precondition(firstEpoch >= Self.firstEpoch, "epochs start at \(Self.firstEpoch)")
         self.capacity = capacity
+        indexCount = capacity
+        tableCapacity = capacity
         next = .allocate(capacity: capacity)
         prev = .allocate(capacity: capacity)
         stamp = .allocate(capacity: capacity)
@@ -123,9 +137,9 @@ struct TreadmillRing: ~Copyable {
     /// True when no grey cell is left: the cycle's marking is done and `flip` may be called.
     var markingDone: Bool { greyCount == 0 }
 
-    /// The colour of `cell`, in O(1).
+    /// The colour of `cell`, in O(1) (a retired cell reads free).
     func colour(of cell: Int) -> Colour {
-        precondition(cell >= 0 && cell < capacity, "cell \(cell) out of range")
+        precondition(cell >= 0 && cell < indexCount, "cell \(cell) out of range")
         return colour(stamp: stamp[cell])
     }
 
@@ -154,7 +168,7 @@ struct TreadmillRing: ~Copyable {
     /// what an insertion (Dijkstra) barrier does for the target of a stored reference.
     @discardableResult
     mutating func grey(_ cell: Int) -> Bool {
-        precondition(cell >= 0 && cell < capacity, "cell \(cell) out of range")
+        precondition(cell >= 0 && cell < indexCount, "cell \(cell) out of range")
         guard stamp[cell] == epoch - 1 else { return false }  // not ecru
         let c = Int32(cell)
         // The last ecru cell is just before `top` (ECRU is non-empty: it holds `cell`). If `cell` is that
@@ -229,7 +243,7 @@ struct TreadmillRing: ~Copyable {
     /// once per ~4·10⁹ flips.
     private mutating func renumberStamps() {
         let black = Self.firstEpoch, ecru = Self.firstEpoch - 1
-        for i in 0..<capacity {
+        for i in 0..<indexCount where stamp[i] != Self.retiredStamp {
             switch colour(stamp: stamp[i]) {
             case .free: stamp[i] = Self.neverUsedStamp
             case .ecru: stamp[i] = ecru
@@ -238,6 +252,174 @@ struct TreadmillRing: ~Copyable {
             }
         }
         epoch = black
+    }
+
+    // MARK: Moving one cell between segments
+
+    /// The four segments in ring order from `free` (see the invariant at the top of the file).
+    enum Segment: Int { case free = 0, ecru, grey, black }
+
+    private func start(_ s: Segment) -> Int32 {
+        switch s { case .free: free; case .ecru: bottom; case .grey: top; case .black: scan }
+    }
+
+    private mutating func setStart(_ s: Segment, _ cell: Int32) {
+        switch s { case .free: free = cell; case .ecru: bottom = cell; case .grey: top = cell; case .black: scan = cell }
+    }
+
+    private func count(_ s: Segment) -> Int {
+        switch s { case .free: freeCount; case .ecru: ecruCount; case .grey: greyCount; case .black: blackCount }
+    }
+
+    private mutating func addCount(_ s: Segment, _ delta: Int) {
+        switch s {
+        case .free: freeCount += delta
+        case .ecru: ecruCount += delta
+        case .grey: greyCount += delta
+        case .black: blackCount += delta
+        }
+    }
+
+    /// Points each empty segment's pointer at the start of the segment after it, working backwards from
+    /// a non-empty one (the rule for empty segments in the invariant). The non-empty segments' pointers
+    /// must already be right.
+    private mutating func normalizeEmptyStarts() {
+        let order: [Segment] = [.free, .ecru, .grey, .black]
+        guard let anchor = order.firstIndex(where: { count($0) > 0 }) else { return }
+        for step in 1...3 {
+            let s = order[(anchor - step + 4) % 4], after = order[(anchor - step + 5) % 4]
+            if count(s) == 0 { setStart(s, start(after)) }
+        }
+    }
+
+    /// Unlinks `cell` from segment `from` and relinks it as the last cell of segment `to`. O(1). Requires
+    /// another cell on the ring.
+    private mutating func move(_ cell: Int32, from: Segment, to: Segment) {
+        let n = next[Int(cell)], p = prev[Int(cell)]
+        if start(from) == cell { setStart(from, n) }
+        addCount(from, -1)
+        next[Int(p)] = n
+        prev[Int(n)] = p
+        normalizeEmptyStarts()
+        insert(cell, asLastOf: to)
+    }
+
+    /// Links an unlinked `cell` as the last cell of segment `s`: just before the start of whatever follows
+    /// `s` (its own start when `s` is the only non-empty segment).
+    private mutating func insert(_ cell: Int32, asLastOf s: Segment) {
+        let order: [Segment] = [.free, .ecru, .grey, .black]
+        let othersEmpty = order.allSatisfy { count($0) == 0 }
+        if othersEmpty {  // the ring had no other cell
+            next[Int(cell)] = cell
+            prev[Int(cell)] = cell
+            free = cell; bottom = cell; top = cell; scan = cell
+        } else {
+            var after = Segment(rawValue: (s.rawValue + 1) % 4)!
+            if count(s) > 0 && order.filter({ count($0) > 0 }) == [s] { after = s }
+            let a = start(after), b = prev[Int(a)]
+            next[Int(b)] = cell
+            prev[Int(cell)] = b
+            next[Int(cell)] = a
+            prev[Int(a)] = cell
+            if count(s) == 0 { setStart(s, cell) }
+        }
+        addCount(s, 1)
+        normalizeEmptyStarts()
+    }
+
+    /// Allocates a free cell white (ecru) instead of black, or returns nil when none is free: the
+    /// allocation of a space whose collector is idle (the cell must be reached in the next cycle to
+    /// survive it). O(1): the last free cell becomes the first ecru one by moving `bottom` back onto it.
+    mutating func allocateWhite() -> Int? {
+        guard freeCount > 0 else { return nil }
+        let cell = prev[Int(bottom)]  // FREE is non-empty and precedes ECRU: its last cell
+        bottom = cell
+        stamp[Int(cell)] = epoch - 1
+        freeCount -= 1
+        ecruCount += 1
+        return Int(cell)
+    }
+
+    /// Moves an ecru `cell` straight to BLACK and returns true; any other cell is left alone (false).
+    /// For a ring whose grey set is kept elsewhere (the large-object space, traced by the shared marker's
+    /// grey stacks): reaching the cell is all the ring needs to know.
+    @discardableResult
+    mutating func blacken(_ cell: Int) -> Bool {
+        guard stamp[cell] == epoch - 1 else { return false }
+        move(Int32(cell), from: .ecru, to: .black)
+        stamp[cell] = epoch
+        return true
+    }
+
+    /// Moves a black `cell` back to GREY to be scanned again (Steele's barrier re-greys the source of a
+    /// store); returns whether it moved.
+    @discardableResult
+    mutating func regrey(_ cell: Int) -> Bool {
+        guard stamp[cell] == epoch else { return false }
+        move(Int32(cell), from: .black, to: .grey)
+        stamp[cell] = Self.greyStamp
+        return true
+    }
+
+    /// Calls `body` with every cell of `segment` in ring order. O(segment).
+    func forEachCell(in segment: Segment, _ body: (Int) -> Void) {
+        var cell = start(segment)
+        for _ in 0..<count(segment) {
+            body(Int(cell))
+            cell = next[Int(cell)]
+        }
+    }
+
+    // MARK: Growing and shrinking
+
+    /// Adds a free cell (a new index, or `reusing` a retired one) as the last cell of FREE and returns its
+    /// index. Amortized O(1): the side tables double when full.
+    @discardableResult
+    mutating func addFreeCell(reusing retired: Int? = nil) -> Int {
+        let cell: Int
+        if let retired {
+            precondition(retired < indexCount && stamp[retired] == Self.retiredStamp, "cell \(retired) is not retired")
+            cell = retired
+        } else {
+            precondition(indexCount < Int(Int32.max), "treadmill ring full")
+            if indexCount == tableCapacity { growTables() }
+            cell = indexCount
+            indexCount += 1
+        }
+        stamp[cell] = Self.neverUsedStamp
+        insert(Int32(cell), asLastOf: .free)
+        capacity += 1
+        return cell
+    }
+
+    /// Removes the last free cell from the ring and retires its index (its memory can go back to the
+    /// system); nil when no cell is free or it is the ring's last cell. O(1).
+    mutating func removeFreeCell() -> Int? {
+        guard freeCount > 0, capacity > 1 else { return nil }
+        let cell = prev[Int(bottom)]
+        let n = next[Int(cell)], p = prev[Int(cell)]
+        if free == cell { free = n }
+        freeCount -= 1
+        next[Int(p)] = n
+        prev[Int(n)] = p
+        normalizeEmptyStarts()
+        stamp[Int(cell)] = Self.retiredStamp
+        capacity -= 1
+        return Int(cell)
+    }
+
+    private mutating func growTables() {
+        let bigger = max(16, tableCapacity * 2)
+        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: bigger)
+            new.moveInitialize(from: old, count: indexCount)
+            old.deallocate()
+            return new
+        }
+        next = grown(next)
+        prev = grown(prev)
+        stamp = grown(stamp)
+        tableCapacity = bigger
     }
 
     /// Checks the invariant (for tests and debugging) by walking the whole ring once: one cycle of length
@@ -253,7 +435,7 @@ struct TreadmillRing: ~Copyable {
             return "counts \(counts) do not add up to capacity \(capacity)"
         }
         for (name, p) in [("free", free), ("bottom", bottom), ("top", top), ("scan", scan)]
-        where p < 0 || Int(p) >= capacity {
+        where p < 0 || Int(p) >= indexCount {
             return "pointer \(name) = \(p) out of range"
         }
         // Segments in `next` order from `free`, with the pointer expected at each one's start.
@@ -261,7 +443,7 @@ struct TreadmillRing: ~Copyable {
             (.free, counts.free, free, "free"), (.ecru, counts.ecru, bottom, "bottom"),
             (.grey, counts.grey, top, "top"), (.black, counts.black, scan, "scan"),
         ]
-        var seen = [Bool](repeating: false, count: capacity)
+        var seen = [Bool](repeating: false, count: indexCount)
         var cell = free
         var position = 0
         for segment in segments {
@@ -277,13 +459,19 @@ struct TreadmillRing: ~Copyable {
                     return "cell \(c) at position \(position) is \(actual) in the \(segment.colour) segment"
                 }
                 let n = next[c]
-                if n < 0 || Int(n) >= capacity { return "next[\(c)] = \(n) out of range" }
+                if n < 0 || Int(n) >= indexCount { return "next[\(c)] = \(n) out of range" }
                 if prev[Int(n)] != cell { return "prev[\(n)] = \(prev[Int(n)]), expected \(c)" }
                 cell = n
                 position += 1
             }
         }
         if cell != free { return "after \(capacity) cells the walk is at \(cell), not back at free = \(free)" }
+        for c in 0..<indexCount where !seen[c] && stamp[c] != Self.retiredStamp {
+            return "cell \(c) is on no segment but not retired"
+        }
+        for c in 0..<indexCount where seen[c] && stamp[c] == Self.retiredStamp {
+            return "retired cell \(c) is on the ring"
+        }
         return nil
     }
 }
