@@ -323,7 +323,7 @@ extension TreadmillRingTests {
             func cells(_ colour: TreadmillRing.Colour) -> [Int] { expected.filter { $0.value == colour }.map(\.key).sorted() }
             for op in 0..<3000 {
                 var name = ""
-                switch rng.below(11) {
+                switch rng.below(12) {
                 case 0:
                     name = "add"
                     let reuse = retired.isEmpty || rng.below(2) == 0 ? nil : retired.removeLast()
@@ -359,6 +359,10 @@ extension TreadmillRingTests {
                     name = "regrey"
                     let black = cells(.black)
                     if !black.isEmpty { let c = black[rng.below(black.count)]; XCTAssertTrue(ring.regrey(c)); expected[c] = .grey }
+                case 11:
+                    name = "unallocate"
+                    let black = cells(.black)
+                    if !black.isEmpty { let c = black[rng.below(black.count)]; XCTAssertTrue(ring.unallocate(c)); expected[c] = .free }
                 case 7, 8:
                     name = "scan"
                     if let c = ring.scanNext() {

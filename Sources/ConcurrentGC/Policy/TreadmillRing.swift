@@ -40,6 +40,8 @@
 // cell. So the stamps are 32 bits: they wrap only after ~4·10⁹ flips, where `flip` renumbers every stamp
 // once (O(capacity), the only O(N) step, and unreachable in practice).
 
+import Synchronization
+
 /// Baker's treadmill over `capacity` cells of one size class: a cyclic doubly linked list cut into the
 /// FREE, ECRU, GREY and BLACK segments, with O(1) allocation, greying, scan steps and flips.
 ///
@@ -67,7 +69,8 @@ struct TreadmillRing: ~Copyable {
     // Side tables of `tableCapacity` entries each, owned by this value and freed in `deinit`.
     private var next: UnsafeMutablePointer<Int32>
     private var prev: UnsafeMutablePointer<Int32>
-    private var stamp: UnsafeMutablePointer<UInt32>
+    /// Atomic so that `isEcruHint` may read a cell's stamp without the lock (see there).
+    private var stamp: StampTable
     private var tableCapacity: Int
 
     private static let neverUsedStamp: UInt32 = 0
@@ -95,6 +98,9 @@ struct TreadmillRing: ~Copyable {
     /// Black cells: scanned, or allocated since the last flip.
     private(set) var blackCount: Int
 
+    /// An empty ring (cells come with `addFreeCell`).
+    init() { self.init(capacity: 0) }
+
     /// A ring of `capacity` cells, all free, in index order.
     init(capacity: Int) {
         self.init(capacity: capacity, firstEpoch: Self.firstEpoch)
@@ -103,19 +109,18 @@ struct TreadmillRing: ~Copyable {
     /// As `init(capacity:)`, starting at epoch `firstEpoch` (tests use a value near `UInt32.max` to reach
     /// the stamp renumbering).
     init(capacity: Int, firstEpoch: UInt32) {
-        precondition(capacity >= 1 && capacity <= Int(Int32.max), "treadmill capacity \(capacity) out of range")
+        precondition(capacity >= 0 && capacity <= Int(Int32.max), "treadmill capacity \(capacity) out of range")
         precondition(firstEpoch >= Self.firstEpoch, "epochs start at \(Self.firstEpoch)")
         self.capacity = capacity
         indexCount = capacity
         tableCapacity = capacity
         next = .allocate(capacity: capacity)
         prev = .allocate(capacity: capacity)
-        stamp = .allocate(capacity: capacity)
+        stamp = StampTable(capacity: capacity)
         for i in 0..<capacity {
             next[i] = Int32(i == capacity - 1 ? 0 : i + 1)
             prev[i] = Int32(i == 0 ? capacity - 1 : i - 1)
         }
-        stamp.initialize(repeating: Self.neverUsedStamp, count: capacity)
         epoch = firstEpoch
         free = 0; bottom = 0; top = 0; scan = 0
         freeCount = capacity
@@ -126,7 +131,7 @@ struct TreadmillRing: ~Copyable {
         // Int32 and UInt32 are trivial: deallocating without deinitializing is enough.
         next.deallocate()
         prev.deallocate()
-        stamp.deallocate()
+        stamp.words.deallocate()
     }
 
     /// The number of cells in each segment.
@@ -149,6 +154,13 @@ struct TreadmillRing: ~Copyable {
         if s == epoch - 1 { return .ecru }
         return .free
     }
+
+    /// Whether `cell` is ecru, read without the ring's lock. Between two flips a cell's colour only moves
+    /// away from ecru (to grey or black; `allocateWhite` only colours free cells), so "not ecru" stays
+    /// true once read and a caller may skip the locked `grey` on it; "ecru" must be confirmed under the
+    /// lock. The epoch is written only by `flip`, which the caller orders before this read (a pause).
+    @inline(__always)
+    func isEcruHint(_ cell: Int) -> Bool { stamp[cell] == epoch &- 1 }
 
     /// Takes a free cell, or nil when none is left. The cell lands black: allocated during a collection,
     /// it survives that collection. When no collection is in progress it is still put in BLACK, which
@@ -361,6 +373,16 @@ struct TreadmillRing: ~Copyable {
         return true
     }
 
+    /// Gives back a black cell that was allocated but never used (a thread's cache of free cells at a
+    /// flip): it becomes free again. Returns whether it moved.
+    @discardableResult
+    mutating func unallocate(_ cell: Int) -> Bool {
+        guard stamp[cell] == epoch else { return false }
+        move(Int32(cell), from: .black, to: .free)
+        stamp[cell] = Self.neverUsedStamp
+        return true
+    }
+
     /// Calls `body` with every cell of `segment` in ring order. O(segment).
     func forEachCell(in segment: Segment, _ body: (Int) -> Void) {
         var cell = start(segment)
@@ -393,9 +415,9 @@ struct TreadmillRing: ~Copyable {
     }
 
     /// Removes the last free cell from the ring and retires its index (its memory can go back to the
-    /// system); nil when no cell is free or it is the ring's last cell. O(1).
+    /// system); nil when no cell is free. O(1).
     mutating func removeFreeCell() -> Int? {
-        guard freeCount > 0, capacity > 1 else { return nil }
+        guard freeCount > 0 else { return nil }
         let cell = prev[Int(bottom)]
         let n = next[Int(cell)], p = prev[Int(cell)]
         if free == cell { free = n }
@@ -418,7 +440,7 @@ struct TreadmillRing: ~Copyable {
         }
         next = grown(next)
         prev = grown(prev)
-        stamp = grown(stamp)
+        stamp = stamp.grown(to: bigger, copying: indexCount)
         tableCapacity = bigger
     }
 
@@ -435,7 +457,7 @@ struct TreadmillRing: ~Copyable {
             return "counts \(counts) do not add up to capacity \(capacity)"
         }
         for (name, p) in [("free", free), ("bottom", bottom), ("top", top), ("scan", scan)]
-        where p < 0 || Int(p) >= indexCount {
+        where capacity > 0 && (p < 0 || Int(p) >= indexCount) {
             return "pointer \(name) = \(p) out of range"
         }
         // Segments in `next` order from `free`, with the pointer expected at each one's start.
@@ -473,5 +495,31 @@ struct TreadmillRing: ~Copyable {
             return "retired cell \(c) is on the ring"
         }
         return nil
+    }
+}
+
+/// The stamps of a ring's cells: 32-bit words read and written with relaxed atomics (plain moves on
+/// x86), always under the ring's lock except `isEcruHint`'s read.
+struct StampTable {
+    let words: UnsafeMutablePointer<Atomic<UInt32>>
+
+    /// `capacity` stamps, all 0 (never used).
+    init(capacity: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, capacity) * 4, alignment: 4)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, capacity) * 4)
+        words = raw.bindMemory(to: Atomic<UInt32>.self, capacity: max(1, capacity))
+    }
+
+    subscript(i: Int) -> UInt32 {
+        @inline(__always) get { words[i].load(ordering: .relaxed) }
+        @inline(__always) nonmutating set { words[i].store(newValue, ordering: .relaxed) }
+    }
+
+    /// A table of `capacity` stamps holding the first `count` of this one; this one is freed.
+    func grown(to capacity: Int, copying count: Int) -> StampTable {
+        let bigger = StampTable(capacity: capacity)
+        UnsafeMutableRawPointer(bigger.words).copyMemory(from: UnsafeRawPointer(words), byteCount: count * 4)
+        words.deallocate()
+        return bigger
     }
 }
