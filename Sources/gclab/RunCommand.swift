@@ -8,7 +8,8 @@ import Workloads
 
 enum RunCommand {
     static let valueOptions: Set<String> = Set(["workload", "scale", "collector", "threads", "gogc", "heap-max", "seed", "out",
-                                                "barrier", "roots", "mark-workers", "incremental-k", "pacer", "heap-minimum"])
+                                                "barrier", "roots", "mark-workers", "incremental-k", "pacer", "heap-minimum",
+                                                "treadmill-k"])
         .union(PacerOptions.parameterNames)
     static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe", "gctrace"]
 
@@ -17,12 +18,13 @@ enum RunCommand {
       --workload NAME   workload to run (default gcbench; `gclab list` shows all)
       --scale S         small | default | large (default: default)
       --collector NAME  \(CollectorKind.allCases.map(\.rawValue).joined(separator: " | ")) (default concurrent)
-      --barrier NAME    concurrent collector's write barrier: dijkstra | yuasa (satb) | hybrid | steele | none
+      --barrier NAME    concurrent/treadmill write barrier: dijkstra | yuasa (satb) | hybrid | steele | none
                         (default yuasa; none needs --unsafe)
       --roots MODE      stw | handshake: roots scanned in the mark-start pause or by each thread (default stw)
       --mark-workers N  background mark threads, 0...64; 0 = incremental (default: the pacer's worker
-                        plan, Go's dedicated + fractional workers; 1 with --pacer gogc)
+                        plan, Go's dedicated + fractional workers; 1 with --pacer gogc; 0 for treadmill)
       --incremental-k K bytes a mutator scans per byte it allocates while marking, with --pacer gogc (default 2)
+      --treadmill-k K   treadmill collector: scan steps (grey cells blackened) per allocation, Baker's k (default 2)
       --pacer NAME      gogc | fixed | go15 | go118 | go121: what sets the trigger, goal, assist ratio and
                         workers (default go121 for concurrent, gogc for stw; gogc = live x (1 + GOGC/100))
       --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes);
@@ -69,8 +71,19 @@ enum RunCommand {
         var config = HeapConfiguration()
         config.collector = CollectorKind(rawValue: collectorName)!
         let concurrent = config.collector == .concurrent
-        if !concurrent, let given = ["barrier", "roots", "mark-workers", "incremental-k"].first(where: { o.string($0) != nil }) ?? (o.flag("unsafe") ? "unsafe" : nil) {
+        let treadmill = config.collector == .treadmill
+        if !concurrent, let given = ["roots", "incremental-k"].first(where: { o.string($0) != nil }) {
             throw UsageError("--\(given) applies to --collector concurrent only")
+        }
+        if config.collector == .stw, let given = ["barrier", "mark-workers"].first(where: { o.string($0) != nil }) ?? (o.flag("unsafe") ? "unsafe" : nil) {
+            throw UsageError("--\(given) applies to --collector concurrent or treadmill only")
+        }
+        if !treadmill && o.string("treadmill-k") != nil {
+            throw UsageError("--treadmill-k applies to --collector treadmill only")
+        }
+        config.treadmillK = try o.int("treadmill-k", default: 2, range: 1...1_000_000)
+        if treadmill, let pacer = o.string("pacer"), pacer != "gogc" {
+            throw UsageError("--pacer \(pacer) does not apply to --collector treadmill: Baker's k paces it, and the GOGC trigger decides its flips")
         }
         let barrierName = o.string("barrier") ?? "yuasa"
         guard let barrier = BarrierKind(name: barrierName) else {
@@ -82,7 +95,7 @@ enum RunCommand {
         let pacerName = try o.choice("pacer", ["gogc"] + PacerKind.allCases.map(\.rawValue),
                                      default: concurrent ? PacerKind.go121.rawValue : "gogc")
         config.pacer = PacerKind(rawValue: pacerName)
-        config.markWorkers = try o.int("mark-workers", default: config.pacer == nil ? 1 : -1, range: 0...64)
+        config.markWorkers = try o.int("mark-workers", default: treadmill ? 0 : config.pacer == nil ? 1 : -1, range: 0...64)
         config.minimumTriggerBytes = try o.bytes("heap-minimum", default: 4 << 20, range: (64 << 10)...(1 << 40))
         if let kind = config.pacer {
             config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: kind, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
@@ -119,9 +132,10 @@ enum RunCommand {
             throw UsageError("--out \(outPath) exists and is not a directory")
         }
         let run = RunConfiguration(workload: workloadName, scale: scaleName, collector: collectorName,
-                                   barrier: concurrent ? config.barrier.rawValue : "n/a",
+                                   barrier: config.collector != .stw ? config.barrier.rawValue : "n/a",
                                    roots: concurrent ? config.roots.rawValue : "n/a",
-                                   markWorkers: concurrent ? config.markWorkers : 0, pacer: pacerName,
+                                   markWorkers: config.collector != .stw ? config.markWorkers : 0,
+                                   treadmillK: treadmill ? config.treadmillK : 0, pacer: pacerName,
                                    threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
                                    verify: config.verify)
         return Request(run: run, heap: config, workload: workloadType, scale: WorkloadScale(rawValue: scaleName)!,

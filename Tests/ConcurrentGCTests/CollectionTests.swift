@@ -16,9 +16,10 @@ final class CollectionTests: XCTestCase {
             XCTAssertGreaterThan(heap.collectionCount, 5)
             XCTAssertLessThanOrEqual(heap.peakCommittedBytes, 16 << 20)
             XCTAssertEqual(heap.stats.lostObjectCount, 0)
-            // Each collection found the kept list (and little else) live.
+            // Each collection found the kept list (and little else) live. The treadmill's first cycles
+            // allocated the list black, so its cells survive without being counted as reached.
             for c in heap.stats.cycles {
-                XCTAssertGreaterThanOrEqual(c.markedObjects, 10_000)
+                XCTAssertGreaterThanOrEqual(collector == .treadmill ? c.treadmillBlackCells : c.markedObjects, 10_000)
                 XCTAssertLessThan(c.markedBytes, 2 << 20)
             }
         }

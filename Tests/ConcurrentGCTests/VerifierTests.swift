@@ -4,7 +4,9 @@ import XCTest
 final class VerifierTests: XCTestCase {
     /// The verifier can fail: hide an object from the marker (its mark bit set, so it is never scanned
     /// and its lines never marked). The checkmark pass reports the object it alone referenced, with the
-    /// parent and field it was reached through, and the hidden object itself, whose lines would be freed.
+    /// parent and field it was reached through, and (Immix) the hidden object itself, whose lines would be
+    /// freed. Under the treadmill the hidden object's cell is blackened without a scan: it survives (a
+    /// cell has no lines), and only the child it alone references is lost.
     func testCheckmarkReportsAnObjectTheCollectorMissed() throws {
         for collector in CollectorKind.allCases {
             let heap = try makeHeap(collector, verify: true)
@@ -15,13 +17,16 @@ final class VerifierTests: XCTestCase {
                 m[child] = .null  // the child is now reachable only through the parent's field 1
                 heap.debugHideFromMarker(hidden)
                 m.collect()
-                XCTAssertEqual(heap.stats.lostObjectCount, 2)
+                let expected = collector == .treadmill ? 1 : 2
+                XCTAssertEqual(heap.stats.lostObjectCount, expected, "\(collector)")
                 let childReport = heap.stats.lostObjects.first { $0.object == lost }
                 XCTAssertEqual(childReport?.parent, hidden)
                 XCTAssertEqual(childReport?.field, 1)
-                let parentReport = heap.stats.lostObjects.first { $0.object == hidden }
-                XCTAssertNotNil(parentReport?.viaRoot, "the hidden object is reached from its root slot")
-                XCTAssertEqual(heap.stats.cycles.last?.lostObjects, 2)
+                if collector != .treadmill {
+                    let parentReport = heap.stats.lostObjects.first { $0.object == hidden }
+                    XCTAssertNotNil(parentReport?.viaRoot, "the hidden object is reached from its root slot")
+                }
+                XCTAssertEqual(heap.stats.cycles.last?.lostObjects, expected)
             }
         }
     }
@@ -38,7 +43,8 @@ final class VerifierTests: XCTestCase {
                 XCTAssertEqual(value(m, m.load(m[parent], 1)), 2)
             }
             XCTAssertEqual(heap.stats.lostObjectCount, 0)
-            XCTAssertEqual(heap.stats.cycles.count, 1)
+            // The treadmill's full collection is two flips: the running cycle's, then a whole cycle's.
+            XCTAssertEqual(heap.stats.cycles.count, collector == .treadmill ? 2 : 1)
         }
     }
 }

@@ -24,6 +24,9 @@ extension Mutator {
         guard bytes <= ObjectHeader.maxObjectBytes else {
             throw HeapError.objectTooLarge(bytes: bytes, maxBytes: ObjectHeader.maxObjectBytes)
         }
+        if let collector = ctx.pointee.treadmillCollector {  // every object is a treadmill cell
+            return try allocateCell(collector, bytes: bytes, referenceCount: referenceCount, shape: shape)
+        }
         let heap = ctx.pointee.heap.takeUnretainedValue()
         if let error = heap.failureError { throw error }
         poll()
@@ -38,9 +41,29 @@ extension Mutator {
         }
         let object = ctx.pointee.base + offset
         object.storeBytes(of: header.bits, as: UInt64.self)
-        if bytes <= HeapGeometry.largeObjectThreshold {  // large objects get fresh zero pages
-            (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
+        // Zeroed here (a treadmill cell is reused as it was left), before the reference is returned.
+        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
+        return ObjectRef(offset: offset)
+    }
+
+    /// The allocation path of the treadmill collector: a cell from the collector (after Baker's scan
+    /// steps), then the header and a zeroed body. No reference counting on the way.
+    private func allocateCell(_ collector: Unmanaged<TreadmillCollector>, bytes: Int, referenceCount: Int,
+                              shape: UInt8) throws(HeapError) -> ObjectRef {
+        poll()
+        // Guaranteed references: the heap and the collector are used many times below, and a strong copy
+        // of either would cost a retain and a release each time.
+        let result = ctx.pointee.heap._withUnsafeGuaranteedRef { heap in
+            collector._withUnsafeGuaranteedRef { c in
+                Result { () throws(HeapError) -> Int in try c.allocate(bytes: bytes, mutator: self, heap: heap) }
+            }
         }
+        let offset = try result.get()
+        let header = ObjectHeader(granules: bytes >> HeapGeometry.granuleShift, referenceCount: referenceCount,
+                                  shape: shape, large: bytes > HeapGeometry.largeObjectThreshold)
+        let object = ctx.pointee.base + offset
+        object.storeBytes(of: header.bits, as: UInt64.self)
+        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
         return ObjectRef(offset: offset)
     }
 
@@ -54,7 +77,7 @@ extension Mutator {
             .assumingMemoryBound(to: BumpRegion.self)
     }
 
-    private var record: MutatorRecord { ctx.pointee.record.takeUnretainedValue() }
+    var record: MutatorRecord { ctx.pointee.record.takeUnretainedValue() }
 
     /// Bump-allocates `bytes` in `region`, moving to the next hole or block as needed.
     private func bumpAllocate(bytes: Int, in region: UnsafeMutablePointer<BumpRegion>, heap: Heap) throws(HeapError) -> Int {
@@ -123,14 +146,20 @@ extension Mutator {
             // Assist before the object exists: an assist may wait at a safepoint, and a collection there
             // would free an object that nothing references yet.
             if heap.isMarking { heap.collector.assist(ctx, allocatedBytes: bytes) }
-            if let offset = heap.largeObjects.allocate(bytes: bytes, commit: heap.commit) {
+            // Black while a mark that allocates black runs; white otherwise (the next mark must reach it).
+            let black = heap.isMarking && heap.allocatesBlack
+            if let cell = heap.treadmill.allocate(bytes: bytes, black: black, commit: heap.commit) {
                 heap.noteHandedOut(bytes)
                 heap.allocated.add(bytes, ordering: .relaxed)
-                if heap.isMarking && heap.allocatesBlack && heap.markBitmap.testAndSet(ObjectRef(offset: offset).raw) {
-                    heap.blackAllocatedBytes.add(bytes, ordering: .relaxed)
-                }
+                if black { heap.blackAllocatedBytes.add(bytes, ordering: .relaxed) }
                 heap.sampleHeap()
-                return offset
+                return cell.offset
+            }
+            // Out of memory: first give back the free cells the large classes keep, then collect.
+            let released = heap.treadmill.trimFreeLargeCells()
+            if released > 0 {
+                heap.uncommit(released)
+                continue
             }
             try collectOrFail(bytes, heap, &fullCollections)
         }
@@ -138,7 +167,7 @@ extension Mutator {
 
     /// No memory for `bytes`: runs a full collection (the caller retries), at most two per request, then
     /// fails the heap with the exhaustion error.
-    private func collectOrFail(_ bytes: Int, _ heap: Heap, _ fullCollections: inout Int) throws(HeapError) {
+    func collectOrFail(_ bytes: Int, _ heap: Heap, _ fullCollections: inout Int) throws(HeapError) {
         guard fullCollections < 2 else {
             throw heap.fail(.exhausted(requestedBytes: bytes, liveBytes: heap.liveBytes,
                                        committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes))

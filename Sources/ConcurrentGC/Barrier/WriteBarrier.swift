@@ -26,6 +26,10 @@ extension Mutator {
     @usableFromInline @inline(never)
     func barrierSlow(_ slot: UnsafeMutablePointer<Atomic<UInt32>>, source: ObjectRef, value: ObjectRef) {
         ctx.pointee.barrierSlowCount &+= 1
+        if let space = ctx.pointee.treadmillSpace {
+            space._withUnsafeGuaranteedRef { treadmillBarrier($0, slot, source: source, value: value) }
+            return
+        }
         switch ctx.pointee.barrier {
         case .dijkstra:
             shade(value.raw)
@@ -39,9 +43,30 @@ extension Mutator {
             slot.pointee.store(value.raw, ordering: .releasing)
             atomicMemoryFence(ordering: .sequentiallyConsistent)
             if !source.isNull && value.raw != 0 {
-                let bitmap = ctx.pointee.heap.takeUnretainedValue().markBitmap
-                if bitmap.isMarked(source.raw) && !bitmap.isMarked(value.raw) { pushShaded(source.raw) }
+                let heap = ctx.pointee.heap.takeUnretainedValue()
+                if heap.isReached(source.raw) && !heap.isReached(value.raw) { pushShaded(source.raw) }
             }
+        case .none:
+            slot.pointee.store(value.raw, ordering: .releasing)
+        }
+    }
+
+    /// The barriers under the treadmill collector, whose grey set is its rings' GREY segments: shading
+    /// greys the cell in its ring, and Steele's re-grey moves the black source back to GREY. Its flip
+    /// pause takes every stack, so the hybrid barrier's "stack still grey" case never arises (hybrid
+    /// behaves as yuasa).
+    private func treadmillBarrier(_ space: TreadmillSpace, _ slot: UnsafeMutablePointer<Atomic<UInt32>>,
+                                  source: ObjectRef, value: ObjectRef) {
+        switch ctx.pointee.barrier {
+        case .dijkstra:
+            if value.raw != 0 { space.shade(value.raw) }
+            slot.pointee.store(value.raw, ordering: .releasing)
+        case .yuasa, .hybrid:
+            let old = slot.pointee.exchange(value.raw, ordering: .acquiringAndReleasing)
+            if old != 0 { space.shade(old) }
+        case .steele:
+            slot.pointee.store(value.raw, ordering: .releasing)
+            if !source.isNull { space.regreyIfStoringWhite(source: source.raw, value: value.raw) }
         case .none:
             slot.pointee.store(value.raw, ordering: .releasing)
         }
@@ -49,7 +74,7 @@ extension Mutator {
 
     /// Greys `raw` if it is an unmarked object.
     func shade(_ raw: UInt32) {
-        if raw != 0 && ctx.pointee.heap.takeUnretainedValue().markBitmap.testAndSet(raw) {
+        if raw != 0 && ctx.pointee.heap.takeUnretainedValue().markReached(raw) {
             ctx.pointee.shadedBytes &+= ObjectHeader(bits: (ctx.pointee.base + (Int(raw) << HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
             ctx.pointee.shadedObjects &+= 1
             pushShaded(raw)

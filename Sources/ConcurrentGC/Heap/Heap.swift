@@ -4,6 +4,7 @@
 // Reservation layout (all offsets from `base`; a reference is offset / 8):
 //
 //   [block 0: never used, keeps null free][blocks 1..n: Immix space][large-object space pages]
+//   (with --collector treadmill the blocks hold the treadmill's small cells instead of Immix lines)
 //   |<------------- heapMax rounded to blocks, + 1 block ------------>|<------- heapMax -------->|
 //
 // Both parts together may commit at most `heapMaxBytes` (`commit`); reserving twice the limit of address
@@ -29,7 +30,13 @@ public final class Heap: @unchecked Sendable {
     let markBitmap: MarkBitmap
     let lineMarks: LineMarkTable
     let space: ImmixSpace
-    let largeObjects: LargeObjectSpace
+    /// Baker's treadmill: the large-object space of every collector, and every object's space under the
+    /// treadmill collector.
+    let treadmill: TreadmillSpace
+    /// References at or above this granule are large objects.
+    let largeGranule: UInt32
+    /// Whether every object lives in the treadmill space (`--collector treadmill`).
+    let treadmillOwnsAll: Bool
     let world = World()
     let globals: GlobalRoots
     /// The collection plan; set once at the end of `init` (it keeps an unowned reference back).
@@ -92,7 +99,10 @@ public final class Heap: @unchecked Sendable {
         lineMarks = lines
         space = ImmixSpace(base: base, blockCount: blockCount, markBitmap: bitmap, lineMarks: lines,
                            poison: configuration.verify)
-        largeObjects = LargeObjectSpace(base: base, start: largeObjectStart, bytes: largeBytes)
+        treadmillOwnsAll = configuration.collector == .treadmill
+        treadmill = TreadmillSpace(base: base, blockCount: blockCount, largeStart: largeObjectStart, largeBytes: largeBytes,
+                                   holdsSmallObjects: treadmillOwnsAll, poison: configuration.verify)
+        largeGranule = treadmill.largeGranule
         globals = GlobalRoots()
         if let kind = configuration.pacer {
             var pacerConfig = configuration.pacerConfig
@@ -107,13 +117,17 @@ public final class Heap: @unchecked Sendable {
         }
         barrierFlag = .allocate(capacity: 1)
         barrierFlag.initialize(to: Atomic(0))
-        allocatesBlack = configuration.collector == .concurrent && configuration.barrier.allocatesBlack
+        // The treadmill allocates black whatever the barrier: the barrier's choice only decides whether
+        // its flip re-scans the roots.
+        allocatesBlack = configuration.collector == .treadmill
+            || (configuration.collector == .concurrent && configuration.barrier.allocatesBlack)
         if let reason = configuration.unsafeReason, !configuration.allowUnsafe {
             throw HeapError.invalidConfiguration(reason + " (add --unsafe to run it anyway)")
         }
         switch configuration.collector {
         case .stw: collector = StopTheWorldCollector(heap: self)
         case .concurrent: collector = ConcurrentCollector(heap: self)
+        case .treadmill: collector = TreadmillCollector(heap: self)
         }
     }
 
@@ -166,6 +180,23 @@ public final class Heap: @unchecked Sendable {
 
     /// True while a concurrent mark runs.
     var isMarking: Bool { barrierFlag.pointee.load(ordering: .relaxed) != 0 }
+
+    /// The collector as the treadmill collector (nil under the others).
+    var treadmillCollector: TreadmillCollector? { treadmillOwnsAll ? (collector as! TreadmillCollector) : nil }
+
+    // MARK: Marks (Immix objects: the mark bitmap; treadmill objects: their cell's colour)
+
+    /// Marks a reached object for a marker or barrier of the stw or concurrent collector; true when this
+    /// call marked it (the caller greys it).
+    @inline(__always)
+    func markReached(_ raw: UInt32) -> Bool {
+        raw < largeGranule ? markBitmap.testAndSet(raw) : treadmill.markReached(raw)
+    }
+
+    /// Whether a marker or barrier reached the object in this cycle.
+    func isReached(_ raw: UInt32) -> Bool {
+        treadmill.contains(raw) ? treadmill.isReached(raw) : markBitmap.isMarked(raw)
+    }
 
     // MARK: Accounting
 

@@ -10,12 +10,16 @@ public enum CollectorKind: String, CaseIterable, Sendable {
     /// Concurrent tri-colour marking with a write barrier, background mark workers and mutator assists
     /// (`markWorkers` 0: incremental, all marking done by mutators).
     case concurrent
+    /// Baker's treadmill: every object in size-class rings, collected incrementally (k scan steps per
+    /// allocation, `treadmillK`), optionally with background workers; O(1) flip, no sweep.
+    case treadmill
 
     /// One line of description for `gclab list`.
     public var summary: String {
         switch self {
         case .stw: return "stop-the-world mark-sweep (Immix line marking, lazy sweep); the baseline"
         case .concurrent: return "concurrent tri-colour mark (background workers + assists; --mark-workers 0: incremental), lazy sweep"
+        case .treadmill: return "Baker's treadmill: size-class rings, k scan steps per allocation (--treadmill-k), O(1) flip, no sweep"
         }
     }
 }
@@ -90,6 +94,8 @@ public struct HeapConfiguration: Sendable {
     /// Background mark threads of the concurrent collector; 0 makes it incremental (--mark-workers).
     /// Negative: as many as the pacer's worker plan asks for (Go's dedicated and fractional workers).
     public var markWorkers: Int = 1
+    /// The treadmill collector's scan steps (grey cells blackened) per allocation: Baker's k (--treadmill-k).
+    public var treadmillK: Int = 2
     /// Bytes of objects a mutator scans per byte it allocates while marking (--incremental-k).
     public var assistRatio: Double = 2.0
     /// Allow combinations that lose objects on purpose (--unsafe).
@@ -107,8 +113,9 @@ public struct HeapConfiguration: Sendable {
     /// Why this configuration may lose live objects, or nil when it is safe. Such a configuration needs
     /// `allowUnsafe`.
     public var unsafeReason: String? {
-        guard collector == .concurrent else { return nil }
+        guard collector != .stw else { return nil }
         if barrier == .none { return "--barrier none has no write barrier and loses objects" }
+        guard collector == .concurrent else { return nil }  // the treadmill takes every stack in its flip pause
         if barrier == .yuasa && roots == .handshake {
             return "--barrier yuasa with --roots handshake is unsafe: a thread whose stack is not yet scanned can move a white reference into a black object and drop it from its stack (use hybrid, which shades the new value while the stack is grey)"
         }

@@ -25,6 +25,8 @@ struct MutatorContext {
     var record: Unmanaged<MutatorRecord>
     /// The heap's write barrier.
     let barrier: BarrierKind
+    /// The barrier greys treadmill cells (`--collector treadmill`) instead of setting mark bits.
+    let treadmill: Bool
     /// Objects this thread greyed, not yet handed to the mark pool.
     let shadeBuffer: UnsafeMutablePointer<UInt32>
     var shadeCount = 0
@@ -43,6 +45,22 @@ struct MutatorContext {
     /// Assists not yet handed to the heap's statistics (flushed at mark termination and unregistration,
     /// so assists take no shared lock).
     var activities: [ActivityRecord] = []
+    /// Treadmill collector: the size class where this thread's last scan step found work, and its
+    /// allocations since the last heap sample.
+    var scanHint = 0
+    var scanStepsOwed = 0
+    var allocationsSinceSample = 0
+    /// Treadmill collector: cells (and their bytes) this thread allocated since the last flip, not yet
+    /// added to the collector's count. Allocated black, they survive the cycle without being reached.
+    var cycleAllocatedCells = 0
+    var cycleAllocatedCellBytes = 0
+    /// Treadmill collector: bytes of objects allocated, not yet added to the heap's count.
+    var pendingAllocatedBytes = 0
+    /// Treadmill collector: this thread's free cells, the collector and its space (nil under the others;
+    /// unmanaged so that the allocation path and the barrier reach them without reference counting).
+    var cellCache: CellCache? = nil
+    var treadmillCollector: Unmanaged<TreadmillCollector>? = nil
+    var treadmillSpace: Unmanaged<TreadmillSpace>? = nil
 }
 
 /// The registry entry of a mutator: owns its context.
@@ -63,13 +81,20 @@ final class MutatorRecord {
                                           rootCapacity: capacity, heap: Unmanaged.passUnretained(heap),
                                           record: Unmanaged.passUnretained(self),
                                           barrier: heap.configuration.barrier,
+                                          treadmill: heap.treadmillOwnsAll,
                                           shadeBuffer: .allocate(capacity: MutatorContext.shadeCapacity)))
+        if let collector = heap.treadmillCollector {
+            ctx.pointee.cellCache = CellCache()
+            ctx.pointee.treadmillCollector = .passUnretained(collector)
+            ctx.pointee.treadmillSpace = .passUnretained(heap.treadmill)
+        }
     }
 
     /// Frees the context; the record must be unregistered.
     func destroy() {
         ctx.pointee.roots.deallocate()
         ctx.pointee.shadeBuffer.deallocate()
+        ctx.pointee.cellCache?.free()
         ctx.deinitialize(count: 1)
         ctx.deallocate()
     }

@@ -1,9 +1,11 @@
-// The mark loop: tri-colour marking with an explicit grey stack, shared by every collector.
+// The mark loop: tri-colour marking with an explicit grey stack, shared by the stw and concurrent
+// collectors (the treadmill collector scans through its rings instead: TreadmillSpace+Marking.swift).
 //
 // Invariant: an object is grey while its reference is on a grey stack (this marker's, the shared pool's or
 // a mutator's shade buffer), black once popped and scanned; its mark bit is set (atomic test-and-set)
 // before it is pushed, so no object is pushed twice and a set bit means grey or black. Scanning an object
-// marks the lines it covers with the current epoch (Immix objects).
+// marks the lines it covers with the current epoch (Immix objects). A large object has no mark bit: it is
+// marked by moving its treadmill cell from ecru to black (`markLarge`, out of line), with the same meaning.
 // Two tallies: bytes *marked* (counted when this marker sets a mark bit: the live heap) and bytes
 // *scanned* (the marking work, which counts an object again when Steele's barrier re-greys it).
 // Fields are read with acquire loads: a mutator publishes a new object with a release store after writing
@@ -20,8 +22,10 @@ struct Marker {
     let lineMarks: LineMarkTable
     /// The mark epoch written into line marks; a pool marker takes it from the pool with its work.
     private(set) var epoch: UInt8
-    /// References at or above this granule are large objects (no line marks).
+    /// References at or above this granule are large objects (no line marks, no mark bit).
     let largeObjectGranule: UInt32
+    /// The space of the large objects.
+    unowned(unsafe) let treadmill: TreadmillSpace
     let pool: MarkWorkPool?
     private var stack: UnsafeMutablePointer<UInt32>
     private var count = 0
@@ -43,7 +47,8 @@ struct Marker {
         bitmap = heap.markBitmap
         lineMarks = heap.lineMarks
         self.epoch = epoch
-        largeObjectGranule = UInt32(heap.largeObjectStart >> HeapGeometry.granuleShift)
+        largeObjectGranule = heap.largeGranule
+        treadmill = heap.treadmill
         self.pool = pool
         capacity = 4096
         stack = .allocate(capacity: capacity)
@@ -58,7 +63,7 @@ struct Marker {
     /// Greys `raw` if it is a reference to an unmarked object.
     @inline(__always)
     mutating func markRoot(_ raw: UInt32) {
-        if raw != 0 && bitmap.testAndSet(raw) {
+        if raw != 0 && (raw < largeObjectGranule ? bitmap.testAndSet(raw) : markLarge(raw)) {
             markedBytes &+= ObjectHeader(bits: (base + (Int(raw) &<< HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
             markedObjects &+= 1
             push(raw)
@@ -66,7 +71,11 @@ struct Marker {
     }
 
     /// Sets the mark bit of `raw` without scanning it (the test hook that hides an object's fields).
-    func markWithoutScanning(_ raw: UInt32) { _ = bitmap.testAndSet(raw) }
+    func markWithoutScanning(_ raw: UInt32) { _ = raw < largeObjectGranule ? bitmap.testAndSet(raw) : markLarge(raw) }
+
+    /// Marks a large object (its treadmill cell goes from ecru to black); true when this call did.
+    @inline(never)
+    func markLarge(_ raw: UInt32) -> Bool { treadmill.markReached(raw) }
 
     @inline(__always)
     private mutating func push(_ raw: UInt32) {
@@ -133,7 +142,7 @@ struct Marker {
             var i = 0
             while i < n {
                 let child = fields[i].load(ordering: .acquiring)
-                if child != 0 && bitmap.testAndSet(child) {
+                if child != 0 && (child < largeObjectGranule ? bitmap.testAndSet(child) : markLarge(child)) {
                     // Reading the child's header now also brings it in for its scan, which comes soon (LIFO).
                     marked &+= ObjectHeader(bits: (base + (Int(child) &<< HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
                     markedCount &+= 1

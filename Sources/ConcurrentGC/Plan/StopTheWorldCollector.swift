@@ -48,15 +48,15 @@ final class StopTheWorldCollector: Collector {
             lostCount = check.lostCount
             heap.stats.record(lost: check.lost, count: check.lostCount)
         }
-        let largeFreed = heap.largeObjects.sweep(markBitmap: heap.markBitmap)
-        heap.uncommit(largeFreed)
+        let flip = heap.treadmill.flip()  // the large objects: unreached ones are freed, O(1) per ring
         heap.space.releaseAfterMark()
         if heap.configuration.verify { heap.space.sweepAllNow() }
 
         let live = marker.markedBytes
         var record = CycleRecord(cycle: cycle + 1, collector: "stw", reason: reason, startNs: requestNs, endNs: 0,
                                  heapAtTriggerBytes: heapAtTrigger, markedBytes: live, markedObjects: marker.markedObjects,
-                                 largeObjectBytesFreed: largeFreed, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: lostCount)
+                                 largeObjectBytesFreed: 0, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: lostCount)
+        record.record(flip)
         record.heapAtMarkEndBytes = heapAtTrigger
         record.scanPauseBytes = marker.scannedBytes
         record.stackBytes = roots.stacks

@@ -96,6 +96,24 @@ public struct CycleRecord: Sendable {
     /// Bytes of roots at mark termination: shadow-stack slots and global slots (4 bytes each).
     public var stackBytes = 0
     public var globalsBytes = 0
+    /// Treadmill cells per segment just before this cycle's flip, summed over the rings (the large-object
+    /// space's rings under stw and concurrent; every ring under the treadmill collector). White cells are
+    /// the ones the flip frees; grey is 0 at a flip.
+    public var treadmillFreeCells = 0
+    public var treadmillBlackCells = 0
+    public var treadmillGreyCells = 0
+    public var treadmillWhiteCells = 0
+    /// Baker's k (scan steps per allocation) of the treadmill collector; 0 for the others.
+    public var treadmillK = 0
+
+    /// Records what the treadmill flip of this cycle saw and freed.
+    mutating func record(_ flip: TreadmillSpace.FlipResult) {
+        treadmillFreeCells = flip.before.free
+        treadmillBlackCells = flip.before.black
+        treadmillGreyCells = flip.before.grey
+        treadmillWhiteCells = flip.before.ecru
+        largeObjectBytesFreed = flip.freedBytes
+    }
 }
 
 /// A stretch of GC work by one thread outside the pauses: a mutator's assist or a mark worker's slice.

@@ -38,11 +38,13 @@ enum Checkmark {
             result.reachedObjects += 1
             let offset = Int(raw) << HeapGeometry.granuleShift
             let size = ObjectHeader(bits: (heap.base + offset).load(as: UInt64.self)).bytes
-            let unmarked = heap.markBitmap.testAndSet(raw)
+            // A treadmill object is marked when its cell is not ecru (blacken keeps a lost one alive).
+            let inTreadmill = heap.treadmill.contains(raw)
+            let unmarked = inTreadmill ? heap.treadmill.markReached(raw) : heap.markBitmap.testAndSet(raw)
             // An Immix object survives only if every line it covers carries this mark's epoch.
-            let linesMissing = offset < heap.largeObjectStart && !linesMarked(offset: offset, size: size)
+            let linesMissing = !inTreadmill && !linesMarked(offset: offset, size: size)
             if unmarked || linesMissing {  // lost: keep it alive from now on
-                if offset < heap.largeObjectStart {
+                if !inTreadmill {
                     heap.lineMarks.markObject(offset: offset, size: size, epoch: heap.space.markEpoch)
                 }
                 result.lostCount += 1

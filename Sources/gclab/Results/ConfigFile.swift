@@ -10,7 +10,7 @@ enum ConfigFile {
         let c = heap.configuration
         var object: [String: Any] = [
             "workload": config.workload, "scale": config.scale, "collector": config.collector,
-            "barrier": config.barrier, "roots": config.roots, "mark_workers": config.markWorkers, "pacer": config.pacer,
+            "barrier": config.barrier, "roots": config.roots, "mark_workers": config.markWorkers, "treadmill_k": config.treadmillK, "pacer": config.pacer,
             "threads": config.threads, "seed": config.seed, "gogc": c.gogc, "heap_max_bytes": c.heapMaxBytes,
             "heap_minimum_bytes": c.minimumTriggerBytes, "verify": c.verify, "unsafe": c.allowUnsafe,
             "incremental_k": c.assistRatio, "processors": c.processors,

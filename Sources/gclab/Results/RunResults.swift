@@ -12,6 +12,8 @@ struct RunConfiguration {
     var barrier: String
     var roots: String
     var markWorkers: Int
+    /// Baker's k of the treadmill collector (0 for the others).
+    var treadmillK: Int = 0
     var pacer: String
     var threads: Int
     var seed: UInt64
@@ -52,7 +54,9 @@ enum RunResults {
                                "large_freed_bytes", "next_trigger_bytes", "lost_objects",
                                "pacer", "heap_goal_bytes", "trigger_bytes", "peak_over_goal", "utilization", "idle_utilization", "cons_mark",
                                "cons_mark_estimate", "controller_state", "assist_work_per_byte", "assist_credit_bytes",
-                               "next_heap_goal_bytes", "stack_bytes", "globals_bytes"])
+                               "next_heap_goal_bytes", "stack_bytes", "globals_bytes",
+                               "treadmill_k", "treadmill_free_cells", "treadmill_black_cells", "treadmill_grey_cells",
+                               "treadmill_white_cells"])
         for c in stats.cycles {
             cycles.append([c.cycle, c.collector, c.reason, c.startNs, c.concurrentMarkStartNs, c.markTerminationStartNs,
                            c.endNs, c.heapAtTriggerBytes, c.heapAtMarkEndBytes, c.markedBytes, c.markedObjects,
@@ -64,7 +68,9 @@ enum RunResults {
                            String(format: "%.5f", c.consMark),
                            String(format: "%.5f", c.consMarkEstimate), String(format: "%.5f", c.controllerState),
                            String(format: "%.5f", c.assistWorkPerByteAtStart), c.assistCreditBytes, c.nextHeapGoalBytes,
-                           c.stackBytes, c.globalsBytes])
+                           c.stackBytes, c.globalsBytes,
+                           c.treadmillK, c.treadmillFreeCells, c.treadmillBlackCells, c.treadmillGreyCells,
+                           c.treadmillWhiteCells])
         }
         try cycles.write(to: directory.appendingPathComponent("cycles.csv"))
 

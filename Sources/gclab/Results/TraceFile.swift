@@ -40,7 +40,10 @@ enum TraceFile {
         }
         for c in stats.cycles {
             let args = #"{"cycle":\#(c.cycle),"reason":"\#(c.reason)","marked_bytes":\#(c.markedBytes)}"#
-            if c.concurrentMarkStartNs > 0 {
+            if c.collector == "treadmill" {  // a cycle runs from one flip pause to the next
+                slice("GC \(c.cycle) incremental mark", "phase", 1, c.startNs, c.markTerminationStartNs &- c.startNs, args)
+                slice("GC \(c.cycle) flip", "phase", 1, c.markTerminationStartNs, c.endNs &- c.markTerminationStartNs, args)
+            } else if c.concurrentMarkStartNs > 0 {
                 slice("GC \(c.cycle) mark start", "phase", 1, c.startNs, c.concurrentMarkStartNs - c.startNs, args)
                 slice("GC \(c.cycle) concurrent mark", "phase", 1, c.concurrentMarkStartNs,
                       c.markTerminationStartNs - c.concurrentMarkStartNs, args)

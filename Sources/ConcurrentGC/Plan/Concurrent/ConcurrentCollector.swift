@@ -481,8 +481,7 @@ final class ConcurrentCollector: Collector {
             cycle.lostObjects = check.lostCount
             heap.stats.record(lost: check.lost, count: check.lostCount)
         }
-        cycle.largeObjectBytesFreed = heap.largeObjects.sweep(markBitmap: heap.markBitmap)
-        heap.uncommit(cycle.largeObjectBytesFreed)
+        cycle.record(heap.treadmill.flip())  // the large objects: unreached ones are freed, O(1) per ring
         heap.space.releaseAfterMark()
         if heap.configuration.verify { heap.space.sweepAllNow() }
 

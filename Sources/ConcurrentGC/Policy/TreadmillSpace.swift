@@ -1,0 +1,359 @@
+// Baker's treadmill as a space: one `TreadmillRing` per size class, each behind its own lock, over cells
+// of raw heap memory. It is the large-object space of every collector (objects over 8 KiB, in the upper
+// part of the reservation) and, with `--collector treadmill`, the space of every object (small cells are
+// carved from the blocks below, which the Immix space then leaves alone).
+//
+// Invariant: a cell's memory belongs to its class from the moment the cell is added to the ring until it
+// is removed (`trimFreeLargeCells`); a cell holds an object exactly while it is ecru, grey or black. The
+// colour of an object is its cell's colour in the ring: there are no mark bits, and a flip frees every
+// ecru cell of every ring in O(number of classes), without visiting a cell (no sweep).
+//
+// Two ways to trace through it (see TreadmillSpace+Marking.swift):
+// - as a large-object space, the collector's shared marker keeps the grey set on its stacks: reaching an
+//   ecru cell moves it straight to BLACK (`markReached`); the rings' GREY segments stay empty;
+// - as the treadmill collector's space, greying moves a cell to its ring's GREY segment (`shade`) and a
+//   scan step blackens the oldest grey cell of some ring and greys its children: Baker's.
+//
+// Finding a cell from a reference: a table per block (small classes: class and first cell of the block)
+// and a table per page of the large region (large classes: class and cell, at the cell's first page). The
+// entries are atomics written before the cell is handed out, so any thread that holds a reference (it
+// was published with a release store after the object was initialized) finds them.
+//
+// The classes live in raw memory and are reached by index, and each lock is a pthread mutex taken and
+// released explicitly: the scan loop holds one class's lock across several children of that class, and
+// no reference counting happens on the way.
+
+import Glibc
+import Synchronization
+
+/// Size-segregated treadmill rings over the heap's memory.
+final class TreadmillSpace: @unchecked Sendable {
+    /// One size class: its ring and the memory of its cells, guarded by `lock`.
+    struct SizeClass: ~Copyable {
+        let cellBytes: Int
+        let cellsPerChunk: Int
+        let lock: UnsafeMutablePointer<pthread_mutex_t>
+        /// Grey cells of this ring (a mirror of the ring's count, updated under the lock), so that a scan
+        /// step finds a ring with work without locking every ring.
+        let greyCount = Atomic<Int>(0)
+        // Under `lock`:
+        var ring = TreadmillRing()
+        /// Byte offset from the heap base of each chunk's first cell (-1: a removed large cell's); raw
+        /// memory, so that the scan loop reads it without reference counting.
+        var chunkOffsets: UnsafeMutablePointer<Int>
+        var chunkCount = 0
+        var chunkCapacity = 16
+        /// Large classes: indices of removed cells, reused when the ring grows again.
+        var retired: [Int] = []
+
+        init(index: Int) {
+            cellBytes = TreadmillSizeClasses.cellBytes[index]
+            cellsPerChunk = TreadmillSizeClasses.cellsPerChunk(index)
+            chunkOffsets = .allocate(capacity: chunkCapacity)
+            lock = .allocate(capacity: 1)
+            var attributes = pthread_mutexattr_t()
+            pthread_mutexattr_init(&attributes)
+            // Adaptive: spin briefly before sleeping; the critical sections are a few pointer moves.
+            pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+            pthread_mutex_init(lock, &attributes)
+            pthread_mutexattr_destroy(&attributes)
+        }
+
+        deinit {
+            pthread_mutex_destroy(lock)
+            lock.deallocate()
+            chunkOffsets.deallocate()
+        }
+
+        /// Appends a chunk's offset (under the lock).
+        mutating func appendChunk(_ offset: Int) {
+            if chunkCount == chunkCapacity {
+                let bigger = UnsafeMutablePointer<Int>.allocate(capacity: chunkCapacity * 2)
+                bigger.update(from: chunkOffsets, count: chunkCount)
+                chunkOffsets.deallocate()
+                chunkOffsets = bigger
+                chunkCapacity *= 2
+            }
+            chunkOffsets[chunkCount] = offset
+            chunkCount += 1
+        }
+
+        /// Byte offset of `cell` (under the lock).
+        @inline(__always)
+        func offset(of cell: Int) -> Int {
+            let chunk = cell / cellsPerChunk
+            return chunkOffsets[chunk] &+ (cell &- chunk &* cellsPerChunk) &* cellBytes
+        }
+    }
+
+    let base: UnsafeMutableRawPointer
+    /// Blocks `1 ..< smallBlockEnd` may hold small cells (only when `holdsSmallObjects`).
+    let holdsSmallObjects: Bool
+    private let smallBlockEnd: Int
+    /// The large region: pages from `largeStart` (a byte offset), `largePageCount` of them.
+    let largeStart: Int
+    private let largePageCount: Int
+    /// First granule of the large region: references at or above it are large objects.
+    let largeGranule: UInt32
+    let classes: UnsafeMutablePointer<SizeClass>
+    let classCount = TreadmillSizeClasses.cellBytes.count
+    /// Poison freed cells at a flip (verify mode), so a stale reference fails the header check.
+    let poison: Bool
+    /// The small class of each object size in granules (raw: no lazy-global check on the way).
+    private let smallClassOfGranules: UnsafeMutablePointer<UInt8>
+
+    /// Per block (small) and per page (large): (class + 1) << 32 | first cell of the block, or cell.
+    private let blockTable: UnsafeMutablePointer<Atomic<UInt64>>
+    private let pageTable: UnsafeMutablePointer<Atomic<UInt64>>
+
+    private let regionLock = Mutex(Regions())
+    private struct Regions {
+        var nextBlock = 1
+        var bumpPage = 0
+        var freePageRanges: [(page: Int, count: Int)] = []
+    }
+
+    /// Grey cells in all rings plus cells being scanned: zero exactly when the treadmill's marking is
+    /// done (a scan gives its cells back only after greying their children).
+    let greyTotal = Atomic<Int>(0)
+
+    init(base: UnsafeMutableRawPointer, blockCount: Int, largeStart: Int, largeBytes: Int,
+         holdsSmallObjects: Bool, poison: Bool) {
+        self.base = base
+        self.holdsSmallObjects = holdsSmallObjects
+        smallBlockEnd = blockCount
+        self.largeStart = largeStart
+        largePageCount = largeBytes / HeapGeometry.pageBytes
+        largeGranule = UInt32(largeStart >> HeapGeometry.granuleShift)
+        self.poison = poison
+        let granules = HeapGeometry.largeObjectThreshold >> HeapGeometry.granuleShift
+        smallClassOfGranules = .allocate(capacity: granules + 1)
+        smallClassOfGranules[0] = 0
+        for g in 1...granules {
+            smallClassOfGranules[g] = UInt8(TreadmillSizeClasses.sizeClass(bytes: g << HeapGeometry.granuleShift))
+        }
+        classes = .allocate(capacity: classCount)
+        for i in 0..<classCount { (classes + i).initialize(to: SizeClass(index: i)) }
+        blockTable = Self.zeroedAtomics(blockCount)
+        pageTable = Self.zeroedAtomics(largePageCount)
+    }
+
+    deinit {
+        classes.deinitialize(count: classCount)
+        classes.deallocate()
+        smallClassOfGranules.deallocate()
+        UnsafeMutableRawPointer(blockTable).deallocate()
+        UnsafeMutableRawPointer(pageTable).deallocate()
+    }
+
+    /// `count` atomics, all zero (an atomic of zero is all zero bits).
+    private static func zeroedAtomics(_ count: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 8, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, count) * 8)
+        return raw.bindMemory(to: Atomic<UInt64>.self, capacity: max(1, count))
+    }
+
+    /// The class of an object of `bytes`.
+    @inline(__always)
+    func sizeClass(bytes: Int) -> Int {
+        bytes <= HeapGeometry.largeObjectThreshold
+            ? Int(smallClassOfGranules[bytes &>> HeapGeometry.granuleShift]) : TreadmillSizeClasses.sizeClass(bytes: bytes)
+    }
+
+    @inline(__always) func lock(_ c: Int) { pthread_mutex_lock(classes[c].lock) }
+    @inline(__always) func unlock(_ c: Int) { pthread_mutex_unlock(classes[c].lock) }
+
+    // MARK: Allocation
+
+    /// Takes a cell for an object of `bytes`, black (`black`) or white, and returns its offset from the
+    /// heap base and the cell's bytes. Grows the class's ring when no cell is free, if `commit` grants the
+    /// memory; nil when it does not. The cell's memory is not zeroed.
+    func allocate(bytes: Int, black: Bool, commit: (Int) -> Bool) -> (offset: Int, cellBytes: Int)? {
+        let c = sizeClass(bytes: bytes)
+        precondition(holdsSmallObjects || c >= TreadmillSizeClasses.smallCount, "small object in the large-object space")
+        lock(c)
+        defer { unlock(c) }
+        if classes[c].ring.freeCount == 0 && !grow(c, commit: commit) { return nil }
+        let cell = black ? classes[c].ring.allocate()! : classes[c].ring.allocateWhite()!
+        return (classes[c].offset(of: cell), classes[c].cellBytes)
+    }
+
+    /// Takes up to `max` black cells of class `c` at once (a thread's cache), growing the ring by one
+    /// chunk if none is free; writes their offsets to `into` and returns how many (0: no memory).
+    func allocateBlack(sizeClass c: Int, max: Int, into: UnsafeMutablePointer<Int>, commit: (Int) -> Bool) -> Int {
+        lock(c)
+        defer { unlock(c) }
+        if classes[c].ring.freeCount == 0 && !grow(c, commit: commit) { return 0 }
+        var n = 0
+        while n < max, let cell = classes[c].ring.allocate() {
+            into[n] = classes[c].offset(of: cell)
+            n += 1
+        }
+        return n
+    }
+
+    /// Gives back black cells taken by `allocateBlack` and never used (a cache emptied at a flip).
+    func unallocate(_ offsets: UnsafeBufferPointer<Int>) {
+        for offset in offsets {
+            let (c, cell) = locate(UInt32(offset >> HeapGeometry.granuleShift))
+            lock(c)
+            classes[c].ring.unallocate(cell)
+            unlock(c)
+        }
+    }
+
+    /// Adds one chunk of cells to ring `c` (its lock held): a block for a small class, pages for a large one.
+    private func grow(_ c: Int, commit: (Int) -> Bool) -> Bool {
+        let cellBytes = classes[c].cellBytes, perChunk = classes[c].cellsPerChunk
+        if c < TreadmillSizeClasses.smallCount {
+            guard let block = takeBlock(commit: commit) else { return false }
+            let first = classes[c].chunkCount * perChunk
+            classes[c].appendChunk(block << HeapGeometry.blockShift)
+            for i in 0..<perChunk {
+                let cell = classes[c].ring.addFreeCell()
+                precondition(cell == first + i, "small treadmill cells are numbered by chunk")
+            }
+            blockTable[block].store(UInt64(c + 1) << 32 | UInt64(first), ordering: .releasing)
+        } else {
+            guard let page = takePages(cellBytes / HeapGeometry.pageBytes, commit: commit) else { return false }
+            let offset = largeStart + page * HeapGeometry.pageBytes
+            let cell: Int
+            if let reused = classes[c].retired.popLast() {
+                cell = classes[c].ring.addFreeCell(reusing: reused)
+                classes[c].chunkOffsets[cell] = offset
+            } else {
+                cell = classes[c].ring.addFreeCell()
+                precondition(cell == classes[c].chunkCount, "large treadmill cells are numbered in order")
+                classes[c].appendChunk(offset)
+            }
+            pageTable[page].store(UInt64(c + 1) << 32 | UInt64(cell), ordering: .releasing)
+        }
+        return true
+    }
+
+    private func takeBlock(commit: (Int) -> Bool) -> Int? {
+        regionLock.withLock { regions -> Int? in
+            guard regions.nextBlock < smallBlockEnd, commit(HeapGeometry.blockBytes) else { return nil }
+            regions.nextBlock += 1
+            return regions.nextBlock - 1
+        }
+    }
+
+    /// First fit among the freed page ranges, else the bump pointer.
+    private func takePages(_ pages: Int, commit: (Int) -> Bool) -> Int? {
+        regionLock.withLock { regions -> Int? in
+            if let i = regions.freePageRanges.firstIndex(where: { $0.count >= pages }) {
+                guard commit(pages * HeapGeometry.pageBytes) else { return nil }
+                let page = regions.freePageRanges[i].page
+                if regions.freePageRanges[i].count == pages {
+                    regions.freePageRanges.remove(at: i)
+                } else {
+                    regions.freePageRanges[i] = (page + pages, regions.freePageRanges[i].count - pages)
+                }
+                return page
+            }
+            guard regions.bumpPage + pages <= largePageCount, commit(pages * HeapGeometry.pageBytes) else { return nil }
+            regions.bumpPage += pages
+            return regions.bumpPage - pages
+        }
+    }
+
+    /// Removes every free cell of every large ring and gives its pages back to the system (and to any
+    /// size): the large classes keep the cells they had at their peak, so when memory runs out the free
+    /// ones of one class make room for another. Returns the bytes released (to uncommit). O(cells removed).
+    func trimFreeLargeCells() -> Int {
+        var released = 0
+        var ranges: [(page: Int, count: Int)] = []
+        for c in TreadmillSizeClasses.smallCount..<classCount {
+            lock(c)
+            let cellBytes = classes[c].cellBytes
+            while let cell = classes[c].ring.removeFreeCell() {
+                let offset = classes[c].chunkOffsets[cell]
+                classes[c].chunkOffsets[cell] = -1
+                classes[c].retired.append(cell)
+                let page = (offset - largeStart) / HeapGeometry.pageBytes
+                pageTable[page].store(0, ordering: .relaxed)
+                VirtualMemory.release(base + offset, cellBytes)
+                ranges.append((page, cellBytes / HeapGeometry.pageBytes))
+                released += cellBytes
+            }
+            unlock(c)
+        }
+        guard released > 0 else { return 0 }
+        regionLock.withLock { regions in
+            regions.freePageRanges += ranges
+            regions.freePageRanges.sort { $0.page < $1.page }
+            var merged: [(page: Int, count: Int)] = []
+            for r in regions.freePageRanges {
+                if let last = merged.last, last.page + last.count == r.page {
+                    merged[merged.count - 1].count += r.count
+                } else {
+                    merged.append(r)
+                }
+            }
+            if let last = merged.last, last.page + last.count == regions.bumpPage {
+                regions.bumpPage = last.page
+                merged.removeLast()
+            }
+            regions.freePageRanges = merged
+        }
+        return released
+    }
+
+    // MARK: Finding cells
+
+    /// The class and cell of the object at granule `raw`, which must be in this space.
+    @inline(__always)
+    func locate(_ raw: UInt32) -> (sizeClass: Int, cell: Int) {
+        let offset = Int(raw) &<< HeapGeometry.granuleShift
+        if raw >= largeGranule {
+            let entry = pageTable[(offset &- largeStart) >> 12].load(ordering: .acquiring)
+            return (Int(entry >> 32) &- 1, Int(entry & 0xFFFF_FFFF))
+        }
+        let entry = blockTable[offset >> HeapGeometry.blockShift].load(ordering: .acquiring)
+        let c = Int(entry >> 32) &- 1
+        let inBlock = offset & (HeapGeometry.blockBytes - 1)
+        return (c, Int(entry & 0xFFFF_FFFF) &+ inBlock / classes[c].cellBytes)
+    }
+
+    /// True when `raw` is an object of this space (every object under the treadmill collector; large
+    /// ones otherwise).
+    @inline(__always)
+    func contains(_ raw: UInt32) -> Bool { holdsSmallObjects || raw >= largeGranule }
+
+    // MARK: Figures
+
+    /// Cells per segment, summed over every ring.
+    var segmentCounts: TreadmillRing.SegmentCounts {
+        var total = TreadmillRing.SegmentCounts(free: 0, black: 0, grey: 0, ecru: 0)
+        for c in 0..<classCount {
+            lock(c)
+            let counts = classes[c].ring.segmentCounts
+            unlock(c)
+            total.free += counts.free; total.black += counts.black; total.grey += counts.grey; total.ecru += counts.ecru
+        }
+        return total
+    }
+
+    /// Large objects allocated and not freed by a flip (cells of the large classes that are not free).
+    var largeObjectCount: Int {
+        var count = 0
+        for c in TreadmillSizeClasses.smallCount..<classCount {
+            lock(c)
+            count += classes[c].ring.capacity - classes[c].ring.freeCount
+            unlock(c)
+        }
+        return count
+    }
+
+    /// Checks every ring's invariant (tests): the first violation, or nil.
+    func checkInvariants() -> String? {
+        for c in 0..<classCount {
+            lock(c)
+            let problem = classes[c].ring.checkInvariants()
+            unlock(c)
+            if let problem { return "class \(c) (\(classes[c].cellBytes) B): \(problem)" }
+        }
+        return nil
+    }
+}
