@@ -13,9 +13,9 @@ final class ConcurrencyStressTests: XCTestCase {
     struct Outcome { var lost: Int; var cycles: Int; var barrierSlowPaths: Int; var handshakes: Int }
 
     func stress(barrier: BarrierKind, roots: RootsMode = .stw, markWorkers: Int = 1, seed: UInt64 = 1,
-                unsafe: Bool = false, ops: Int = 30_000) throws -> Outcome {
+                unsafe: Bool = false, ops: Int = 30_000, collector: CollectorKind = .concurrent) throws -> Outcome {
         var config = HeapConfiguration()
-        config.collector = .concurrent
+        config.collector = collector
         config.barrier = barrier
         config.roots = roots
         config.markWorkers = markWorkers
@@ -36,9 +36,9 @@ final class ConcurrencyStressTests: XCTestCase {
     }
 
     func assertSafe(_ barrier: BarrierKind, roots: RootsMode = .stw, markWorkers: Int = 1, ops: Int = 30_000,
-                    file: StaticString = #filePath, line: UInt = #line) throws {
-        let o = try stress(barrier: barrier, roots: roots, markWorkers: markWorkers, ops: ops)
-        XCTAssertEqual(o.lost, 0, "\(barrier) roots=\(roots) workers=\(markWorkers) lost objects", file: file, line: line)
+                    collector: CollectorKind = .concurrent, file: StaticString = #filePath, line: UInt = #line) throws {
+        let o = try stress(barrier: barrier, roots: roots, markWorkers: markWorkers, ops: ops, collector: collector)
+        XCTAssertEqual(o.lost, 0, "\(collector) \(barrier) roots=\(roots) workers=\(markWorkers) lost objects", file: file, line: line)
         XCTAssertGreaterThanOrEqual(o.cycles, 3, "too few cycles to mean anything", file: file, line: line)
         if barrier != .none { XCTAssertGreaterThan(o.barrierSlowPaths, 0, "marking never overlapped a store", file: file, line: line) }
         if roots == .handshake { XCTAssertGreaterThan(o.handshakes, 0, file: file, line: line) }
@@ -70,6 +70,28 @@ final class ConcurrencyStressTests: XCTestCase {
 
     /// Two background workers on two cores, besides four mutators.
     func testTwoMarkWorkersLoseNothing() throws { try assertSafe(.yuasa, markWorkers: 2) }
+
+    /// The treadmill collector allocates black and takes every root in its flip pause: each barrier but
+    /// none is safe with it (dijkstra and steele because the flip pause greys the roots again), purely
+    /// incremental (k steps per allocation) and with a background worker.
+    func testTreadmillBarriersLoseNothing() throws {
+        for barrier in [BarrierKind.dijkstra, .yuasa, .hybrid, .steele] {
+            try assertSafe(barrier, markWorkers: 0, collector: .treadmill)
+        }
+        try assertSafe(.yuasa, markWorkers: 1, collector: .treadmill)
+        try assertSafe(.steele, markWorkers: 1, collector: .treadmill)
+    }
+
+    /// No barrier under the treadmill: the verifier must catch losses in most runs.
+    func testTreadmillWithoutBarrierIsCaughtLosingObjects() throws {
+        var caught = 0
+        for seed in 1...5 {
+            if try stress(barrier: .none, markWorkers: 0, seed: UInt64(seed), unsafe: true, ops: 20_000, collector: .treadmill).lost > 0 {
+                caught += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(caught, 3, "the none barrier lost objects in only \(caught) of 5 treadmill runs")
+    }
 
     /// No barrier: the verifier must catch losses in most runs.
     func testNoBarrierIsCaughtLosingObjects() throws {

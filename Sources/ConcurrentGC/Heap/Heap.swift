@@ -72,6 +72,9 @@ public final class Heap: @unchecked Sendable {
     /// Test hook: objects the marker treats as already marked, so it never traces their fields.
     /// Used to prove that the checkmark verifier catches a collector that misses objects.
     var debugObjectsHiddenFromMarker: [ObjectRef] = []
+    /// Test hook: the treadmill's flip skips its second look at the roots (which dijkstra and steele need),
+    /// to show that the verifier catches what that loses.
+    var debugSkipFlipRescan = false
 
     /// Reserves the heap's address space and side tables.
     public init(configuration: HeapConfiguration) throws {
@@ -101,7 +104,8 @@ public final class Heap: @unchecked Sendable {
                            poison: configuration.verify)
         treadmillOwnsAll = configuration.collector == .treadmill
         treadmill = TreadmillSpace(base: base, blockCount: blockCount, largeStart: largeObjectStart, largeBytes: largeBytes,
-                                   holdsSmallObjects: treadmillOwnsAll, poison: configuration.verify)
+                                   holdsSmallObjects: treadmillOwnsAll, poison: configuration.verify,
+                                   debugChecks: configuration.debugCheckTreadmillRings)
         largeGranule = treadmill.largeGranule
         globals = GlobalRoots()
         if let kind = configuration.pacer {

@@ -98,6 +98,8 @@ public struct HeapConfiguration: Sendable {
     public var treadmillK: Int = 2
     /// Bytes of objects a mutator scans per byte it allocates while marking (--incremental-k).
     public var assistRatio: Double = 2.0
+    /// Tests: check each treadmill ring's whole invariant after every operation on it (slow: O(ring)).
+    public var debugCheckTreadmillRings: Bool = false
     /// Allow combinations that lose objects on purpose (--unsafe).
     public var allowUnsafe: Bool = false
     /// The pacer that sets the trigger, the goal, the assist ratio and (with `markWorkers` < 0) the

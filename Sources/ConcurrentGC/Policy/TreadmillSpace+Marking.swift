@@ -71,12 +71,24 @@ extension TreadmillSpace {
         return true
     }
 
-    /// Baker's scan steps: takes up to `steps` of the oldest grey cells of a ring that has some (the
-    /// search starts at class `hint`, updated to where work was found), blackens them and greys their
-    /// ecru children. Returns the cells scanned (0 when no ring had a grey cell) and their bytes.
-    /// Children of one class in a row are greyed under one hold of its lock.
+    /// Baker's scan steps: `steps` times, blackens the oldest grey cell of a ring that has one and greys
+    /// its ecru children; stops early when no grey cell is left. Returns the cells scanned and their
+    /// bytes. The search starts at class `hint`, updated to where work was found.
     func scan(steps: Int, hint: inout Int) -> (cells: Int, bytes: Int) {
-        let batch = min(steps, 32)
+        var cells = 0, bytes = 0
+        while cells < steps {
+            let batch = scanBatch(max: min(steps - cells, 32), hint: &hint)
+            if batch.cells == 0 { break }
+            cells &+= batch.cells
+            bytes &+= batch.bytes
+        }
+        return (cells, bytes)
+    }
+
+    /// Up to `max` scan steps on the grey cells one ring holds now: they are taken under one hold of its
+    /// lock and their headers loaded together; children of one class in a row are greyed under one hold
+    /// of that class's lock.
+    private func scanBatch(max batch: Int, hint: inout Int) -> (cells: Int, bytes: Int) {
         // offsets[0 ..< batch]: the cells taken; offsets[batch ..< 2 * batch]: their header words.
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * batch) { offsets in
             var taken = 0, found = -1

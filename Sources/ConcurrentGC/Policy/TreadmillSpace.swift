@@ -99,6 +99,9 @@ final class TreadmillSpace: @unchecked Sendable {
     let classCount = TreadmillSizeClasses.cellBytes.count
     /// Poison freed cells at a flip (verify mode), so a stale reference fails the header check.
     let poison: Bool
+    /// Tests: check a ring's whole invariant after every operation on it (O(ring); stops the process
+    /// with the violation).
+    let debugChecks: Bool
     /// The small class of each object size in granules (raw: no lazy-global check on the way).
     private let smallClassOfGranules: UnsafeMutablePointer<UInt8>
 
@@ -118,7 +121,7 @@ final class TreadmillSpace: @unchecked Sendable {
     let greyTotal = Atomic<Int>(0)
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, largeStart: Int, largeBytes: Int,
-         holdsSmallObjects: Bool, poison: Bool) {
+         holdsSmallObjects: Bool, poison: Bool, debugChecks: Bool = false) {
         self.base = base
         self.holdsSmallObjects = holdsSmallObjects
         smallBlockEnd = blockCount
@@ -126,6 +129,7 @@ final class TreadmillSpace: @unchecked Sendable {
         largePageCount = largeBytes / HeapGeometry.pageBytes
         largeGranule = UInt32(largeStart >> HeapGeometry.granuleShift)
         self.poison = poison
+        self.debugChecks = debugChecks
         let granules = HeapGeometry.largeObjectThreshold >> HeapGeometry.granuleShift
         smallClassOfGranules = .allocate(capacity: granules + 1)
         smallClassOfGranules[0] = 0
@@ -161,7 +165,13 @@ final class TreadmillSpace: @unchecked Sendable {
     }
 
     @inline(__always) func lock(_ c: Int) { pthread_mutex_lock(classes[c].lock) }
-    @inline(__always) func unlock(_ c: Int) { pthread_mutex_unlock(classes[c].lock) }
+    /// Releases class `c`'s lock, first checking its ring's invariant when `debugChecks` is on.
+    @inline(__always) func unlock(_ c: Int) {
+        if debugChecks, let violation = classes[c].ring.checkInvariants() {
+            fatalError("treadmill ring of class \(c) (\(classes[c].cellBytes) B): \(violation)")
+        }
+        pthread_mutex_unlock(classes[c].lock)
+    }
 
     // MARK: Allocation
 

@@ -186,11 +186,7 @@ final class TreadmillCollector: Collector {
             let cpu0 = Clock.threadCPU(), start = heap.stats.elapsed()
             var scanned = 0
             gates[index].withLock {
-                for _ in 0..<16 {
-                    let step = space.scan(steps: 32, hint: &hint)
-                    if step.cells == 0 { break }
-                    scanned += step.bytes
-                }
+                scanned = space.scan(steps: 512, hint: &hint).bytes
             }
             scanWorkerBytes.add(scanned, ordering: .relaxed)
             workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
@@ -244,18 +240,13 @@ final class TreadmillCollector: Collector {
         record.markTerminationStartNs = requestNs
         record.treadmillK = k
         heap.sampleHeap(force: true)
-        if heap.configuration.barrier.rescansRoots {
+        if heap.configuration.barrier.rescansRoots && !heap.debugSkipFlipRescan {
             let t0 = Clock.now()
             greyRoots()
             record.rescanNs = Clock.now() &- t0
         }
-        var hint = 0, pauseScanned = 0
-        while true {
-            let step = space.scan(steps: 32, hint: &hint)
-            if step.cells == 0 { break }
-            pauseScanned += step.bytes
-        }
-        record.scanPauseBytes = pauseScanned
+        var hint = 0
+        record.scanPauseBytes = space.scan(steps: .max, hint: &hint).bytes
         for r in heap.world.mutators {
             collectCounters(of: r.ctx)
             heap.flushActivities(of: r.ctx)
