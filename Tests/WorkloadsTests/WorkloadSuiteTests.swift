@@ -15,7 +15,8 @@ final class WorkloadSuiteTests: XCTestCase {
         var pacer: PacerKind?
         var markWorkers: Int
         var description: String {
-            collector == .concurrent ? "concurrent pacer=\(pacer.map(\.rawValue) ?? "none") workers=\(markWorkers)" : "\(collector)"
+            collector == .concurrent ? "concurrent pacer=\(pacer.map(\.rawValue) ?? "none") workers=\(markWorkers)"
+                : collector == .treadmill ? "treadmill workers=\(markWorkers)" : "\(collector)"
         }
     }
 
@@ -25,6 +26,8 @@ final class WorkloadSuiteTests: XCTestCase {
             case .concurrent:
                 return [Setup(collector: kind, pacer: .go121, markWorkers: -1),
                         Setup(collector: kind, pacer: nil, markWorkers: 1)]
+            case .treadmill:  // purely incremental (Baker's k only), and with a background worker
+                return [Setup(collector: kind, pacer: nil, markWorkers: 0), Setup(collector: kind, pacer: nil, markWorkers: 1)]
             default:
                 return [Setup(collector: kind, pacer: nil, markWorkers: 1)]
             }

@@ -72,7 +72,10 @@ final class CLITests: XCTestCase {
                      ["run", "--collector", "stw", "--barrier", "dijkstra"], ["run", "--collector", "stw", "--incremental-k", "3"],
                      ["run", "--barrier", "none", "--unsafe"], ["run", "--pacer", "go99"], ["run", "--pacer", "gogc", "--kp", "1"],
                      ["run", "--kp", "x"], ["run", "--out", ""], ["frob"],
-                     ["pacer-sim", "--scenario", "nope", "--pacer", "go118"], ["bench", "nope"]] {
+                     ["pacer-sim", "--scenario", "nope", "--pacer", "go118"], ["bench", "nope"],
+                     ["run", "--collector", "treadmill", "--barrier", "none"], ["run", "--collector", "treadmill", "--pacer", "go121"],
+                     ["run", "--collector", "treadmill", "--roots", "handshake"], ["run", "--collector", "treadmill", "--treadmill-k", "0"],
+                     ["run", "--treadmill-k", "3"], ["run", "--collector", "stw", "--treadmill-k", "3"]] {
             let r = try run(args.contains("--out") ? args : args + ["--out", dir.path])
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
@@ -116,6 +119,42 @@ final class CLITests: XCTestCase {
     func testListNamesEveryWorkloadAndCollector() throws {
         let r = try run(["list"])
         XCTAssertEqual(r.status, 0)
-        for name in ["gcbench", "graph-mutation", "stw", "concurrent"] { XCTAssertTrue(r.stdout.contains(name), name) }
+        for name in ["gcbench", "graph-mutation", "stw", "concurrent", "treadmill"] { XCTAssertTrue(r.stdout.contains(name), name) }
+    }
+
+    /// The treadmill collector's run: flip pauses, the segment sizes of every flip in cycles.csv, its k and
+    /// barrier in summary.csv; and the large-object rings' segments under the other collectors.
+    func testTreadmillRunRecordsFlipsAndSegments() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try run(["run", "--collector", "treadmill", "--treadmill-k", "3", "--barrier", "steele", "--mark-workers", "1",
+                         "--scale", "small", "--threads", "2", "--heap-minimum", "256K", "--verify", "--out", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try csv(dir.appendingPathComponent("summary.csv"))[0]
+        XCTAssertEqual(summary["collector"], "treadmill")
+        XCTAssertEqual(summary["treadmill_k"], "3")
+        XCTAssertEqual(summary["barrier"], "steele")
+        XCTAssertEqual(summary["pacer"], "gogc")
+        XCTAssertEqual(summary["lost_objects"], "0")
+        let cycles = try csv(dir.appendingPathComponent("cycles.csv"))
+        XCTAssertGreaterThan(cycles.count, 2)
+        for c in cycles {
+            XCTAssertEqual(c["treadmill_k"], "3")
+            XCTAssertEqual(c["treadmill_grey_cells"], "0")
+            XCTAssertGreaterThan(Int(c["treadmill_black_cells"]!)!, 0)
+            XCTAssertNotNil(Int(c["treadmill_free_cells"]!))
+            XCTAssertNotNil(Int(c["treadmill_white_cells"]!))
+        }
+        let pauses = try csv(dir.appendingPathComponent("pauses.csv"))
+        XCTAssertTrue(!pauses.isEmpty && pauses.allSatisfy { $0["kind"] == "flip" })
+
+        let los = tempDir()
+        defer { try? FileManager.default.removeItem(at: los) }
+        let l = try run(["run", "--collector", "stw", "--workload", "large-objects", "--scale", "small", "--heap-minimum", "256K",
+                         "--verify", "--quiet", "--out", los.path])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        let losCycles = try csv(los.appendingPathComponent("cycles.csv"))
+        XCTAssertTrue(losCycles.contains { Int($0["treadmill_white_cells"]!)! > 0 }, "large objects freed by flips")
+        XCTAssertTrue(losCycles.allSatisfy { $0["treadmill_k"] == "0" })
     }
 }

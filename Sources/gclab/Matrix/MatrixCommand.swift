@@ -11,9 +11,10 @@ enum MatrixCommand {
     Runs the cross product of the dimensions below, each run a child `gclab run --quiet`.
     dimensions (comma lists; default: what `gclab run` does):
       --workloads LIST   e.g. gcbench,lru-cache (default gcbench)
-      --collectors LIST  stw,concurrent (default concurrent)
-      --barriers LIST    concurrent collector only (stw runs once, barrier n/a)
-      --pacers LIST      concurrent collector only (stw always uses gogc)
+      --collectors LIST  stw,concurrent,treadmill (default concurrent)
+      --barriers LIST    concurrent and treadmill collectors only (stw runs once, barrier n/a)
+      --treadmill-ks LIST  Baker's k, treadmill collector only
+      --pacers LIST      concurrent collector only (stw and treadmill always use gogc)
       --gogc LIST  --threads LIST
       --heap LIST        sizes (64M) or multiples of the workload's minimum heap (2.5x; from the
                          min-heap cache, searched first if missing: see `gclab minheap`)

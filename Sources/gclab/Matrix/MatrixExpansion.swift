@@ -116,9 +116,11 @@ struct MatrixPlan {
     /// Whether option `key` means anything for a run with `settings` so far.
     private static func applies(_ key: String, to settings: [(key: String, value: String)]) -> Bool {
         let collector = settings.first { $0.key == "collector" }?.value
-        if ["barrier", "pacer", "roots", "mark-workers", "unsafe"].contains(key) { return collector != "stw" }
+        if ["barrier", "mark-workers", "unsafe"].contains(key) { return collector != "stw" }
+        if ["pacer", "roots"].contains(key) { return collector == nil || collector == "concurrent" }
+        if key == "treadmill-k" { return collector == "treadmill" }
         guard let parameter = PacerParameter.named(key), MatrixSpec.gainNames.contains(key) else { return true }
-        if collector == "stw" { return false }
+        if collector != nil && collector != "concurrent" { return false }
         let pacer = settings.first { $0.key == "pacer" }?.value ?? defaultPacer(collector: collector ?? "concurrent")
         if pacer == "gogc" { return false }
         guard let kind = PacerKind(rawValue: pacer) else { return true }  // an unknown pacer: refused by validation
@@ -138,15 +140,16 @@ struct MatrixPlan {
         for (name, option) in MatrixSpec.dimensions {
             let key = name == "heap" ? "heap" : option
             for value in spec.lists[name] ?? [] where !configs.contains(where: { $0.value(key) == value }) {
-                let why = ["barriers": "barriers apply to --collectors concurrent only",
-                           "pacers": "the stw collector always runs with pacer gogc"][name]
+                let why = ["barriers": "barriers apply to --collectors concurrent and treadmill only",
+                           "treadmill-ks": "Baker's k applies to --collectors treadmill only",
+                           "pacers": "the stw and treadmill collectors always run with pacer gogc"][name]
                     ?? "it is read by pacers \(PacerKind.allCases.filter { PacerParameter.named(key)!.applies(to: $0) }.map(\.rawValue).joined(separator: ", ")) only"
                 throw UsageError("--\(name) \(value) applies to no run in this matrix: \(why)")
             }
         }
         for name in MatrixSpec.passThrough + MatrixSpec.runFlags
         where (spec.singles[name] != nil || spec.runFlags.contains(name)) && !configs.contains(where: { $0.value(name) != nil }) {
-            throw UsageError("--\(name) applies to --collectors concurrent only, and no run in this matrix uses it")
+            throw UsageError("--\(name) applies to no collector of this matrix (roots: concurrent; mark-workers, unsafe: concurrent, treadmill)")
         }
     }
 

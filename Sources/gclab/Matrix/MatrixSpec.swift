@@ -12,7 +12,8 @@ struct MatrixSpec {
     static var gainNames: [String] { PacerParameter.all.map(\.name).filter { $0 != "gogc" && $0 != "heap-minimum" } }
     /// Dimensions in expansion order (outermost first), each with the `gclab run` option it sets.
     static var dimensions: [(name: String, runOption: String)] {
-        [("workloads", "workload"), ("collectors", "collector"), ("barriers", "barrier"), ("pacers", "pacer")]
+        [("workloads", "workload"), ("collectors", "collector"), ("barriers", "barrier"), ("treadmill-ks", "treadmill-k"),
+         ("pacers", "pacer")]
             + gainNames.map { ($0, $0) } + [("gogc", "gogc"), ("threads", "threads"), ("heap", "heap-max")]
     }
     /// Single-valued `gclab run` options given to every run (where they apply).

@@ -24,7 +24,8 @@ enum MatrixSummary {
                                         "heap_minimum_bytes": String(config.heapMinimumBytes), "unsafe": config.unsafe ? "1" : "0"]
         if let c = config.run {
             let known: [String: String] = ["workload": c.workload, "scale": c.scale, "collector": c.collector, "barrier": c.barrier,
-                                           "roots": c.roots, "mark_workers": String(c.markWorkers), "pacer": c.pacer,
+                                           "roots": c.roots, "mark_workers": String(c.markWorkers),
+                                           "treadmill_k": String(c.treadmillK), "pacer": c.pacer,
                                            "threads": String(c.threads), "seed": String(c.seed), "gogc": String(c.gogc),
                                            "heap_max_bytes": String(c.heapMaxBytes), "verify": c.verify ? "1" : "0"]
             values.merge(known) { a, _ in a }

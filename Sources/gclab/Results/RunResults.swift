@@ -24,7 +24,7 @@ struct RunConfiguration {
 
 enum RunResults {
     static let summaryColumns = [
-        "workload", "scale", "collector", "barrier", "roots", "mark_workers", "pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
+        "workload", "scale", "collector", "barrier", "roots", "mark_workers", "treadmill_k", "pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
         "status", "wall_ns", "allocated_bytes", "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns",
         "pause_p50_ns", "pause_p95_ns", "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes",
         "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "assist_fraction", "mmu_1ms", "mmu_10ms",
@@ -89,7 +89,7 @@ enum RunResults {
         let allocationRate = wallNs > 0 ? Int(Double(heap.allocatedBytes) / (Double(wallNs) / 1e9)) : 0
         let assistFraction = wallNs > 0 ? Double(summary.assistNs) / Double(wallNs) / procs : 0
         table.append([config.workload, config.scale, config.collector, config.barrier, config.roots, config.markWorkers,
-                      config.pacer, config.threads, config.seed,
+                      config.treadmillK, config.pacer, config.threads, config.seed,
                       config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes, allocationRate,
                       summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP95Ns,
                       summary.pauseP99Ns, summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, summary.meanHeapBytes,
