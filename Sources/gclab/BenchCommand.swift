@@ -14,16 +14,18 @@ enum BenchCommand {
                [--stores N (20000000)] [--repeat R (7)]
       mark     marking throughput on a large live graph: stop-the-world vs concurrent marker
                [--nodes N (2000000)] [--repeat R (5)]
+      flip     Baker's treadmill flip on rings of 1K, 32K and 1M cells (should not depend on size),
+               against one pass over every cell (what a sweep would at least cost) [--repeat R (101)]
     """
 
     static func main(_ args: [String]) throws {
         guard let which = args.first, !which.hasPrefix("--") else {
             if args.contains("--help") { print(help); return }
-            throw UsageError("bench needs a benchmark name: alloc, barrier or mark")
+            throw UsageError("bench needs a benchmark name: alloc, barrier, mark or flip")
         }
         let known: [String: Set<String>] = ["alloc": ["objects", "repeat", "region"], "barrier": ["stores", "repeat"],
-                                            "mark": ["nodes", "repeat"]]
-        guard let options = known[which] else { throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark)") }
+                                            "mark": ["nodes", "repeat"], "flip": ["repeat"]]
+        guard let options = known[which] else { throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark, flip)") }
         let o = try OptionParser(Array(args.dropFirst()), valueOptions: options, flagOptions: ["help"])
         if o.flag("help") { print(help); return }
         switch which {
@@ -37,8 +39,20 @@ enum BenchCommand {
         case "mark":
             try MarkBench.run(nodes: o.int("nodes", default: 2_000_000, range: 1000...50_000_000),
                               repeats: o.int("repeat", default: 5, range: 1...100))
+        case "flip":
+            let repeats = try o.int("repeat", default: 101, range: 1...100_000)
+            print("flip: median and max of \(repeats) flips; a pass over every cell for scale")
+            print("  cells       flip median ns   flip max ns   visit-all us")
+            for cells in [1 << 10, 1 << 15, 1 << 20] {
+                let m = TreadmillFlipBenchmark.measure(cells: cells, repeats: repeats)
+                let flips = m.flipsNs.sorted()
+                let columns = ["\(cells)".padding(toLength: 10, withPad: " ", startingAt: 0),
+                               String(repeating: " ", count: 5) + "\(flips[flips.count / 2])".rightAligned(10),
+                               "\(flips.last!)".rightAligned(13), String(format: "%.1f", Double(m.visitAllNs) / 1e3).rightAligned(14)]
+                print("  " + columns.joined(separator: " "))
+            }
         default:
-            throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark)")
+            throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark, flip)")
         }
     }
 
@@ -52,4 +66,9 @@ enum BenchCommand {
 final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
+}
+
+private extension String {
+    /// The string right-aligned in `width` columns.
+    func rightAligned(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

@@ -233,7 +233,9 @@ struct TreadmillRing: ~Copyable {
     /// Ends a cycle: every ecru cell is garbage and becomes free (nothing is swept), and every black cell
     /// becomes ecru for the next cycle. Returns the number of cells freed. Requires that no grey cell is
     /// left. O(1): three pointer moves and an epoch increment (see the top of the file).
-    @discardableResult
+    /// Never inlined: flips are rare (one per ring per cycle), and out of line the benchmark's clock reads
+    /// cannot be moved across it.
+    @discardableResult @inline(never)
     mutating func flip() -> Int {
         precondition(greyCount == 0, "flip with \(greyCount) grey cells")
         if epoch == UInt32.max { renumberStamps() }
