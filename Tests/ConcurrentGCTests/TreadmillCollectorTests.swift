@@ -55,7 +55,7 @@ final class TreadmillCollectorTests: XCTestCase {
             heap.finish()
             XCTAssertNil(heap.treadmill.checkInvariants(), "\(collector) \(barrier)")
             XCTAssertEqual(heap.stats.lostObjectCount, 0, "\(collector) \(barrier) workers \(workers)")
-            XCTAssertGreaterThan(heap.collectionCount, 3, "\(collector) \(barrier)")
+            XCTAssertGreaterThanOrEqual(heap.collectionCount, 3, "\(collector) \(barrier)")  // explicit collections may coincide
             for c in heap.stats.cycles {
                 XCTAssertEqual(c.treadmillGreyCells, 0, "no grey cell at a flip")
                 if collector == .treadmill { XCTAssertGreaterThan(c.treadmillBlackCells, 0) }

@@ -69,9 +69,11 @@ struct TreadmillRing: ~Copyable {
     // Side tables of `tableCapacity` entries each, owned by this value and freed in `deinit`.
     private var next: UnsafeMutablePointer<Int32>
     private var prev: UnsafeMutablePointer<Int32>
-    /// Atomic so that `isEcruHint` may read a cell's stamp without the lock (see there).
+    /// Atomic so that a reader without the lock may read a cell's stamp (`TreadmillSpace.isEcruHint`).
     private var stamp: StampTable
     private var tableCapacity: Int
+    /// The tables were reserved at their largest size (`init(reservedCapacity:)`) and never move.
+    private let tablesReserved: Bool
 
     private static let neverUsedStamp: UInt32 = 0
     private static let greyStamp: UInt32 = 1
@@ -114,6 +116,7 @@ struct TreadmillRing: ~Copyable {
         self.capacity = capacity
         indexCount = capacity
         tableCapacity = capacity
+        tablesReserved = false
         next = .allocate(capacity: capacity)
         prev = .allocate(capacity: capacity)
         stamp = StampTable(capacity: capacity)
@@ -127,12 +130,42 @@ struct TreadmillRing: ~Copyable {
         ecruCount = 0; greyCount = 0; blackCount = 0
     }
 
-    deinit {
-        // Int32 and UInt32 are trivial: deallocating without deinitializing is enough.
-        next.deallocate()
-        prev.deallocate()
-        stamp.words.deallocate()
+    /// An empty ring whose side tables are reserved (address space only, `MAP_NORESERVE`) for
+    /// `maxCells` cells, so they never move: `stampWords` stays valid for the ring's life, and a reader
+    /// without the lock (`TreadmillSpace`'s colour hint) never sees a table being replaced. Pages are
+    /// committed as cells are added. Growing past `maxCells` stops the process.
+    init(reservedCapacity maxCells: Int) {
+        precondition(maxCells >= 1 && maxCells <= Int(Int32.max), "treadmill capacity \(maxCells) out of range")
+        guard let links = VirtualMemory.reserve(maxCells * 8), let stamps = VirtualMemory.reserve(maxCells * 4) else {
+            fatalError("could not reserve the side tables of a \(maxCells)-cell treadmill ring")
+        }
+        capacity = 0
+        indexCount = 0
+        tableCapacity = maxCells
+        tablesReserved = true
+        next = links.bindMemory(to: Int32.self, capacity: maxCells)
+        prev = (links + maxCells * 4).bindMemory(to: Int32.self, capacity: maxCells)
+        stamp = StampTable(words: stamps.bindMemory(to: Atomic<UInt32>.self, capacity: maxCells))
+        epoch = Self.firstEpoch
+        free = 0; bottom = 0; top = 0; scan = 0
+        freeCount = 0; ecruCount = 0; greyCount = 0; blackCount = 0
     }
+
+    deinit {
+        if tablesReserved {
+            VirtualMemory.unmap(UnsafeMutableRawPointer(next), tableCapacity * 8)
+            VirtualMemory.unmap(UnsafeMutableRawPointer(stamp.words), tableCapacity * 4)
+        } else {  // Int32 and UInt32 are trivial: deallocating without deinitializing is enough
+            next.deallocate()
+            prev.deallocate()
+            stamp.words.deallocate()
+        }
+    }
+
+    /// The stamp table (stable for a ring made with `init(reservedCapacity:)`) and the current epoch:
+    /// cell `c` is ecru when `stampWords[c] == epoch - 1`.
+    var stampWords: UnsafeMutablePointer<Atomic<UInt32>> { stamp.words }
+    var currentEpoch: UInt32 { epoch }
 
     /// The number of cells in each segment.
     var segmentCounts: SegmentCounts {
@@ -154,13 +187,6 @@ struct TreadmillRing: ~Copyable {
         if s == epoch - 1 { return .ecru }
         return .free
     }
-
-    /// Whether `cell` is ecru, read without the ring's lock. Between two flips a cell's colour only moves
-    /// away from ecru (to grey or black; `allocateWhite` only colours free cells), so "not ecru" stays
-    /// true once read and a caller may skip the locked `grey` on it; "ecru" must be confirmed under the
-    /// lock. The epoch is written only by `flip`, which the caller orders before this read (a pause).
-    @inline(__always)
-    func isEcruHint(_ cell: Int) -> Bool { stamp[cell] == epoch &- 1 }
 
     /// Takes a free cell, or nil when none is left. The cell lands black: allocated during a collection,
     /// it survives that collection. When no collection is in progress it is still put in BLACK, which
@@ -433,6 +459,7 @@ struct TreadmillRing: ~Copyable {
     }
 
     private mutating func growTables() {
+        precondition(!tablesReserved, "treadmill ring full: \(tableCapacity) cells reserved")
         let bigger = max(16, tableCapacity * 2)
         func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
             let new = UnsafeMutablePointer<T>.allocate(capacity: bigger)
@@ -501,9 +528,11 @@ struct TreadmillRing: ~Copyable {
 }
 
 /// The stamps of a ring's cells: 32-bit words read and written with relaxed atomics (plain moves on
-/// x86), always under the ring's lock except `isEcruHint`'s read.
+/// x86), always under the ring's lock except the treadmill space's colour hint.
 struct StampTable {
     let words: UnsafeMutablePointer<Atomic<UInt32>>
+
+    init(words: UnsafeMutablePointer<Atomic<UInt32>>) { self.words = words }
 
     /// `capacity` stamps, all 0 (never used).
     init(capacity: Int) {

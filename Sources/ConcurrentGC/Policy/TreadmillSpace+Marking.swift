@@ -1,6 +1,6 @@
 // Colours, scan steps and the flip of the treadmill space (the invariant is at the top of
 // TreadmillSpace.swift). Every ring operation runs under its class's lock. Between two flips a cell only
-// moves away from ecru, so a cell read as "not ecru" without the lock (`isEcruHint`) needs no locking at
+// moves away from ecru, so a cell read as "not ecru" without the lock (`TreadmillSpace.isEcruHint`) needs no locking at
 // all: most greying attempts (a child already reached, a barrier's old value already black) cost one load.
 
 import Synchronization
@@ -12,7 +12,7 @@ extension TreadmillSpace {
     /// (the caller then scans it); false when it was already reached.
     func markReached(_ raw: UInt32) -> Bool {
         let (c, cell) = locate(raw)
-        guard classes[c].ring.isEcruHint(cell) else { return false }
+        guard isEcruHint(c, cell) else { return false }
         lock(c)
         let moved = classes[c].ring.blacken(cell)
         unlock(c)
@@ -34,7 +34,7 @@ extension TreadmillSpace {
     @discardableResult
     func shade(_ raw: UInt32) -> Bool {
         let (c, cell) = locate(raw)
-        guard classes[c].ring.isEcruHint(cell) else { return false }
+        guard isEcruHint(c, cell) else { return false }
         lock(c)
         let moved = greyLocked(c, cell)
         unlock(c)
@@ -45,7 +45,7 @@ extension TreadmillSpace {
     @inline(__always)
     private func greyLocked(_ c: Int, _ cell: Int) -> Bool {
         guard classes[c].ring.grey(cell) else { return false }
-        classes[c].greyCount.add(1, ordering: .relaxed)
+        info[c].greyCount.add(1, ordering: .relaxed)
         greyTotal.add(1, ordering: .relaxed)
         return true
     }
@@ -57,7 +57,7 @@ extension TreadmillSpace {
     func regreyIfStoringWhite(source raw: UInt32, value: UInt32) -> Bool {
         guard value != 0 else { return false }
         let (vc, vcell) = locate(value)
-        guard classes[vc].ring.isEcruHint(vcell) else { return false }
+        guard isEcruHint(vc, vcell) else { return false }
         lock(vc)
         let white = classes[vc].ring.colour(of: vcell) == .ecru
         unlock(vc)
@@ -66,7 +66,7 @@ extension TreadmillSpace {
         lock(c)
         defer { unlock(c) }
         guard classes[c].ring.regrey(cell) else { return false }
-        classes[c].greyCount.add(1, ordering: .relaxed)
+        info[c].greyCount.add(1, ordering: .relaxed)
         greyTotal.add(1, ordering: .relaxed)
         return true
     }
@@ -94,7 +94,7 @@ extension TreadmillSpace {
             var taken = 0, found = -1
             for i in 0..<classCount {
                 let c = (hint &+ i) % classCount
-                guard classes[c].greyCount.load(ordering: .relaxed) > 0 else { continue }
+                guard info[c].greyCount.load(ordering: .relaxed) > 0 else { continue }
                 lock(c)
                 while taken < batch, let cell = classes[c].ring.scanNext() {
                     offsets[taken] = classes[c].offset(of: cell)
@@ -102,7 +102,7 @@ extension TreadmillSpace {
                 }
                 unlock(c)
                 if taken > 0 {
-                    classes[c].greyCount.subtract(taken, ordering: .relaxed)
+                    info[c].greyCount.subtract(taken, ordering: .relaxed)
                     found = c
                     break
                 }
@@ -124,7 +124,7 @@ extension TreadmillSpace {
                     f &+= 1
                     if child == 0 { continue }
                     let (c, cell) = locate(child)
-                    if !classes[c].ring.isEcruHint(cell) { continue }
+                    if !isEcruHint(c, cell) { continue }
                     if c != held {
                         if held >= 0 { unlock(held) }
                         lock(c)
@@ -169,6 +169,7 @@ extension TreadmillSpace {
                     for cell in cells { (base + classes[c].offset(of: cell)).storeBytes(of: 0, as: UInt64.self) }
                 }
                 result.freedBytes += classes[c].ring.flip() * classes[c].cellBytes
+                info[c].epoch.store(classes[c].ring.currentEpoch, ordering: .relaxed)
                 result.survivingBytes += counts.black * classes[c].cellBytes
             }
             unlock(c)

@@ -28,28 +28,25 @@ import Synchronization
 
 /// Size-segregated treadmill rings over the heap's memory.
 final class TreadmillSpace: @unchecked Sendable {
-    /// One size class: its ring and the memory of its cells, guarded by `lock`.
-    struct SizeClass: ~Copyable {
+    /// What every thread may read of a size class without its lock: constants, the lock itself, and
+    /// atomics. Never mutated as a whole (only its atomics change), so unlocked readers do not race.
+    struct ClassInfo: ~Copyable {
         let cellBytes: Int
         let cellsPerChunk: Int
         let lock: UnsafeMutablePointer<pthread_mutex_t>
         /// Grey cells of this ring (a mirror of the ring's count, updated under the lock), so that a scan
         /// step finds a ring with work without locking every ring.
         let greyCount = Atomic<Int>(0)
-        // Under `lock`:
-        var ring = TreadmillRing()
-        /// Byte offset from the heap base of each chunk's first cell (-1: a removed large cell's); raw
-        /// memory, so that the scan loop reads it without reference counting.
-        var chunkOffsets: UnsafeMutablePointer<Int>
-        var chunkCount = 0
-        var chunkCapacity = 16
-        /// Large classes: indices of removed cells, reused when the ring grows again.
-        var retired: [Int] = []
+        /// The ring's stamp table (reserved at its largest, so it never moves) and its epoch (mirrored
+        /// at each flip): cell `c` is ecru when `stamps[c] == epoch - 1`.
+        let stamps: UnsafeMutablePointer<Atomic<UInt32>>
+        let epoch: Atomic<UInt32>
 
-        init(index: Int) {
+        init(index: Int, stamps: UnsafeMutablePointer<Atomic<UInt32>>, epoch: UInt32) {
             cellBytes = TreadmillSizeClasses.cellBytes[index]
             cellsPerChunk = TreadmillSizeClasses.cellsPerChunk(index)
-            chunkOffsets = .allocate(capacity: chunkCapacity)
+            self.stamps = stamps
+            self.epoch = Atomic(epoch)
             lock = .allocate(capacity: 1)
             var attributes = pthread_mutexattr_t()
             pthread_mutexattr_init(&attributes)
@@ -62,8 +59,30 @@ final class TreadmillSpace: @unchecked Sendable {
         deinit {
             pthread_mutex_destroy(lock)
             lock.deallocate()
-            chunkOffsets.deallocate()
         }
+    }
+
+    /// One size class's ring and the memory of its cells: only under the class's lock.
+    struct SizeClass: ~Copyable {
+        let cellBytes: Int
+        let cellsPerChunk: Int
+        var ring: TreadmillRing
+        /// Byte offset from the heap base of each chunk's first cell (-1: a removed large cell's); raw
+        /// memory, so that the scan loop reads it without reference counting.
+        var chunkOffsets: UnsafeMutablePointer<Int>
+        var chunkCount = 0
+        var chunkCapacity = 16
+        /// Large classes: indices of removed cells, reused when the ring grows again.
+        var retired: [Int] = []
+
+        init(index: Int, maxCells: Int) {
+            cellBytes = TreadmillSizeClasses.cellBytes[index]
+            cellsPerChunk = TreadmillSizeClasses.cellsPerChunk(index)
+            ring = TreadmillRing(reservedCapacity: maxCells)
+            chunkOffsets = .allocate(capacity: chunkCapacity)
+        }
+
+        deinit { chunkOffsets.deallocate() }
 
         /// Appends a chunk's offset (under the lock).
         mutating func appendChunk(_ offset: Int) {
@@ -96,6 +115,7 @@ final class TreadmillSpace: @unchecked Sendable {
     /// First granule of the large region: references at or above it are large objects.
     let largeGranule: UInt32
     let classes: UnsafeMutablePointer<SizeClass>
+    let info: UnsafeMutablePointer<ClassInfo>
     let classCount = TreadmillSizeClasses.cellBytes.count
     /// Poison freed cells at a flip (verify mode), so a stale reference fails the header check.
     let poison: Bool
@@ -109,7 +129,10 @@ final class TreadmillSpace: @unchecked Sendable {
     private let blockTable: UnsafeMutablePointer<Atomic<UInt64>>
     private let pageTable: UnsafeMutablePointer<Atomic<UInt64>>
 
-    private let regionLock = Mutex(Regions())
+    /// The blocks and pages not yet given to a class, under `regionLock` (a pthread mutex, which
+    /// ThreadSanitizer understands; Synchronization's futex-based Mutex it does not).
+    private let regionLock = Monitor()
+    private var regions = Regions()
     private struct Regions {
         var nextBlock = 1
         var bumpPage = 0
@@ -137,7 +160,16 @@ final class TreadmillSpace: @unchecked Sendable {
             smallClassOfGranules[g] = UInt8(TreadmillSizeClasses.sizeClass(bytes: g << HeapGeometry.granuleShift))
         }
         classes = .allocate(capacity: classCount)
-        for i in 0..<classCount { (classes + i).initialize(to: SizeClass(index: i)) }
+        info = .allocate(capacity: classCount)
+        for i in 0..<classCount {
+            // The most cells the class can ever hold: every block (small) or page (large) of the heap.
+            let cellBytes = TreadmillSizeClasses.cellBytes[i], perChunk = TreadmillSizeClasses.cellsPerChunk(i)
+            let maxCells = i < TreadmillSizeClasses.smallCount
+                ? (holdsSmallObjects ? blockCount * perChunk : 1)
+                : largeBytes / cellBytes + 1
+            (classes + i).initialize(to: SizeClass(index: i, maxCells: maxCells))
+            (info + i).initialize(to: ClassInfo(index: i, stamps: classes[i].ring.stampWords, epoch: classes[i].ring.currentEpoch))
+        }
         blockTable = Self.zeroedAtomics(blockCount)
         pageTable = Self.zeroedAtomics(largePageCount)
     }
@@ -145,6 +177,8 @@ final class TreadmillSpace: @unchecked Sendable {
     deinit {
         classes.deinitialize(count: classCount)
         classes.deallocate()
+        info.deinitialize(count: classCount)
+        info.deallocate()
         smallClassOfGranules.deallocate()
         UnsafeMutableRawPointer(blockTable).deallocate()
         UnsafeMutableRawPointer(pageTable).deallocate()
@@ -164,13 +198,23 @@ final class TreadmillSpace: @unchecked Sendable {
             ? Int(smallClassOfGranules[bytes &>> HeapGeometry.granuleShift]) : TreadmillSizeClasses.sizeClass(bytes: bytes)
     }
 
-    @inline(__always) func lock(_ c: Int) { pthread_mutex_lock(classes[c].lock) }
+    @inline(__always) func lock(_ c: Int) { pthread_mutex_lock(info[c].lock) }
     /// Releases class `c`'s lock, first checking its ring's invariant when `debugChecks` is on.
     @inline(__always) func unlock(_ c: Int) {
         if debugChecks, let violation = classes[c].ring.checkInvariants() {
             fatalError("treadmill ring of class \(c) (\(classes[c].cellBytes) B): \(violation)")
         }
-        pthread_mutex_unlock(classes[c].lock)
+        pthread_mutex_unlock(info[c].lock)
+    }
+
+    /// Whether `cell` of class `c` is ecru, read without the lock. Between two flips a cell's colour only
+    /// moves away from ecru (to grey or black; `allocateWhite` only colours free cells, which nobody
+    /// references), so "not ecru" stays true once read and the caller may skip the locked `grey`;
+    /// "ecru" must be confirmed under the lock. The stamp table never moves, and the epoch changes only
+    /// in a flip, with the world stopped and the background workers held.
+    @inline(__always)
+    func isEcruHint(_ c: Int, _ cell: Int) -> Bool {
+        info[c].stamps[cell].load(ordering: .relaxed) == info[c].epoch.load(ordering: .relaxed) &- 1
     }
 
     // MARK: Allocation
@@ -242,7 +286,7 @@ final class TreadmillSpace: @unchecked Sendable {
     }
 
     private func takeBlock(commit: (Int) -> Bool) -> Int? {
-        regionLock.withLock { regions -> Int? in
+        regionLock.withLock { () -> Int? in
             guard regions.nextBlock < smallBlockEnd, commit(HeapGeometry.blockBytes) else { return nil }
             regions.nextBlock += 1
             return regions.nextBlock - 1
@@ -251,7 +295,7 @@ final class TreadmillSpace: @unchecked Sendable {
 
     /// First fit among the freed page ranges, else the bump pointer.
     private func takePages(_ pages: Int, commit: (Int) -> Bool) -> Int? {
-        regionLock.withLock { regions -> Int? in
+        regionLock.withLock { () -> Int? in
             if let i = regions.freePageRanges.firstIndex(where: { $0.count >= pages }) {
                 guard commit(pages * HeapGeometry.pageBytes) else { return nil }
                 let page = regions.freePageRanges[i].page
@@ -290,7 +334,7 @@ final class TreadmillSpace: @unchecked Sendable {
             unlock(c)
         }
         guard released > 0 else { return 0 }
-        regionLock.withLock { regions in
+        regionLock.withLock {
             regions.freePageRanges += ranges
             regions.freePageRanges.sort { $0.page < $1.page }
             var merged: [(page: Int, count: Int)] = []
@@ -323,7 +367,7 @@ final class TreadmillSpace: @unchecked Sendable {
         let entry = blockTable[offset >> HeapGeometry.blockShift].load(ordering: .acquiring)
         let c = Int(entry >> 32) &- 1
         let inBlock = offset & (HeapGeometry.blockBytes - 1)
-        return (c, Int(entry & 0xFFFF_FFFF) &+ inBlock / classes[c].cellBytes)
+        return (c, Int(entry & 0xFFFF_FFFF) &+ inBlock / info[c].cellBytes)
     }
 
     /// True when `raw` is an object of this space (every object under the treadmill collector; large
@@ -362,7 +406,7 @@ final class TreadmillSpace: @unchecked Sendable {
             lock(c)
             let problem = classes[c].ring.checkInvariants()
             unlock(c)
-            if let problem { return "class \(c) (\(classes[c].cellBytes) B): \(problem)" }
+            if let problem { return "class \(c) (\(info[c].cellBytes) B): \(problem)" }
         }
         return nil
     }

@@ -95,7 +95,7 @@ final class TreadmillCollector: Collector {
                 // The shared counters are updated once per batch: the cells count as in use from the
                 // moment they are taken (as a bump allocator's buffer does).
                 let cache = ctx.pointee.cellCache!
-                cellBytes = space.classes[c].cellBytes
+                cellBytes = space.info[c].cellBytes
                 if cache.count(c) == 0 {
                     let n = space.allocateBlack(sizeClass: c, max: CellCache.batch, into: cache.slots(c), commit: heap.commit)
                     cache.setCount(c, n)
