@@ -5,10 +5,11 @@
 //
 //   [block 0: never used, keeps null free][blocks 1..n: Immix space][large-object space pages]
 //   (with --collector treadmill the blocks hold the treadmill's small cells instead of Immix lines)
-//   |<------------- heapMax rounded to blocks, + 1 block ------------>|<------- heapMax -------->|
+//   |<------------- heapMax rounded to blocks, + 1 block ------------>|<----- 2 x heapMax ----->|
 //
-// Both parts together may commit at most `heapMaxBytes` (`commit`); reserving twice the limit of address
-// space lets either part use all of it.
+// Both parts together may commit at most `heapMaxBytes` (`commit`); reserving more address space than the
+// limit lets either part use all of it, and gives the large-object pages room against fragmentation
+// (the large region is cut to what 32-bit references reach for the largest heaps).
 //
 // Heap-wide counters are atomics: mutators update them from allocation slow paths, the collector in its
 // pauses. The trigger is GOGC-style: a collection starts when `heapInUse` (live bytes after the last mark
@@ -90,7 +91,11 @@ public final class Heap: @unchecked Sendable {
         self.configuration = configuration
         let blockCount = (configuration.heapMaxBytes + HeapGeometry.blockBytes - 1) / HeapGeometry.blockBytes + 1
         largeObjectStart = blockCount * HeapGeometry.blockBytes
-        let largeBytes = (configuration.heapMaxBytes + HeapGeometry.pageBytes - 1) / HeapGeometry.pageBytes * HeapGeometry.pageBytes
+        // The large-object region gets twice the limit of address space where references can reach it:
+        // the commit limit bounds the memory, and the slack keeps page fragmentation (cells of many
+        // sizes, rounded to their class) from failing an allocation that the limit allows.
+        let largeLimit = min(2 * configuration.heapMaxBytes, HeapGeometry.maxReservationBytes - largeObjectStart)
+        let largeBytes = largeLimit / HeapGeometry.pageBytes * HeapGeometry.pageBytes
         reservationBytes = largeObjectStart + largeBytes
         guard let base = VirtualMemory.reserve(reservationBytes),
               let bitmap = MarkBitmap(granules: reservationBytes / HeapGeometry.granuleBytes),
