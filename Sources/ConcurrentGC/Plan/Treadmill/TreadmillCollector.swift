@@ -220,12 +220,13 @@ final class TreadmillCollector: Collector {
         wake.withLock { wake.broadcast() }
         let cpu = Clock.threadCPU() &- cpu0
         records[records.count - 1].gcCPUNs &+= cpu  // the pause's CPU (workers' is in each record)
+        // The pause first: a cycle observer (--gctrace) reads it when the cycle is recorded.
+        heap.stats.record(PauseRecord(cycle: records.last!.cycle, kind: "flip", startNs: requestNs,
+                                      timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs))
         for var record in records {
             record.endNs = end
             heap.stats.record(record)
         }
-        heap.stats.record(PauseRecord(cycle: records.last!.cycle, kind: "flip", startNs: requestNs,
-                                      timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs))
         // Published last: whoever waits for these cycles finds their records complete.
         heap.cycles.store(records.last!.cycle, ordering: .releasing)
     }
