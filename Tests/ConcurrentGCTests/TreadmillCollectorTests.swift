@@ -113,7 +113,7 @@ final class TreadmillCollectorTests: XCTestCase {
     }
 
     /// The treadmill allocates black; the none barrier loses objects with it and is refused without
-    /// --unsafe. Every other barrier is accepted.
+    /// --unsafe. Every other barrier is accepted; a pacer and k = 0 are not.
     func testNoBarrierIsRefusedUnderTheTreadmill() throws {
         var config = HeapConfiguration()
         config.collector = .treadmill
@@ -123,6 +123,11 @@ final class TreadmillCollectorTests: XCTestCase {
             config.barrier = barrier
             XCTAssertNoThrow(try Heap(configuration: config))
         }
+        config.pacer = .go121  // Baker's k paces the treadmill
+        XCTAssertThrowsError(try Heap(configuration: config)) { XCTAssertTrue("\($0)".contains("pacer")) }
+        config.pacer = nil
+        config.treadmillK = 0
+        XCTAssertThrowsError(try Heap(configuration: config))
     }
 
     /// Why the flip greys the roots again for an insertion barrier: a mutator loads W from an unscanned X,

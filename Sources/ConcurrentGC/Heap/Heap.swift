@@ -85,6 +85,12 @@ public final class Heap: @unchecked Sendable {
         guard configuration.heapMaxBytes <= HeapConfiguration.largestHeapMaxBytes else {
             throw HeapError.invalidConfiguration("--heap-max \(configuration.heapMaxBytes) is above the maximum of \(HeapConfiguration.largestHeapMaxBytes) bytes that 32-bit references can address")
         }
+        guard configuration.collector != .treadmill || configuration.pacer == nil else {
+            throw HeapError.invalidConfiguration("the treadmill collector is paced by Baker's k and the GOGC trigger: a pacer applies to the stw and concurrent collectors")
+        }
+        guard configuration.treadmillK >= 1 else {
+            throw HeapError.invalidConfiguration("--treadmill-k must be at least 1, got \(configuration.treadmillK)")
+        }
         guard configuration.gogc > 0 else {
             throw HeapError.invalidConfiguration("--gogc must be positive, got \(configuration.gogc)")
         }

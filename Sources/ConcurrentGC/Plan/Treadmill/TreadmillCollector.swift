@@ -54,7 +54,7 @@ final class TreadmillCollector: Collector {
 
     init(heap: Heap) {
         self.heap = heap
-        k = max(0, heap.configuration.treadmillK)
+        k = heap.configuration.treadmillK
         space = heap.treadmill
         gates = (0..<max(0, heap.configuration.markWorkers)).map { _ in Monitor() }
         heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // always collecting: the barrier is always on
