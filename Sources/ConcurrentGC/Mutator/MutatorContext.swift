@@ -45,11 +45,10 @@ struct MutatorContext {
     /// Assists not yet handed to the heap's statistics (flushed at mark termination and unregistration,
     /// so assists take no shared lock).
     var activities: [ActivityRecord] = []
-    /// Treadmill collector: the size class where this thread's last scan step found work, and its
-    /// allocations since the last heap sample.
+    /// Treadmill collector: the size class where this thread's last scan step found work, and the scan
+    /// steps it owes (paid `TreadmillCollector.stepBatch` at a time).
     var scanHint = 0
     var scanStepsOwed = 0
-    var allocationsSinceSample = 0
     /// Treadmill collector: cells (and their bytes) this thread allocated since the last flip, not yet
     /// added to the collector's count. Allocated black, they survive the cycle without being reached.
     var cycleAllocatedCells = 0

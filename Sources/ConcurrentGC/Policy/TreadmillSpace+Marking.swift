@@ -44,9 +44,14 @@ extension TreadmillSpace {
     /// Greys `cell` of class `c`, whose lock is held.
     @inline(__always)
     private func greyLocked(_ c: Int, _ cell: Int) -> Bool {
-        guard classes[c].ring.grey(cell) else { return false }
-        info[c].greyCount.add(1, ordering: .relaxed)
+        // Counted before it is greyed: `greyTotal` never reads below the number of grey cells, so zero
+        // means marking is done (the treadmill collector turns a snapshot barrier off on it).
         greyTotal.add(1, ordering: .relaxed)
+        guard classes[c].ring.grey(cell) else {
+            greyTotal.subtract(1, ordering: .relaxed)
+            return false
+        }
+        info[c].greyCount.add(1, ordering: .relaxed)
         return true
     }
 
@@ -65,9 +70,12 @@ extension TreadmillSpace {
         let (c, cell) = locate(raw)
         lock(c)
         defer { unlock(c) }
-        guard classes[c].ring.regrey(cell) else { return false }
+        greyTotal.add(1, ordering: .relaxed)  // counted first, as in `greyLocked`
+        guard classes[c].ring.regrey(cell) else {
+            greyTotal.subtract(1, ordering: .relaxed)
+            return false
+        }
         info[c].greyCount.add(1, ordering: .relaxed)
-        greyTotal.add(1, ordering: .relaxed)
         return true
     }
 

@@ -36,6 +36,10 @@ final class TreadmillCollector: Collector {
     let k: Int
     /// Steps a mutator owes before it pays them at once (at most this many allocations late).
     static let stepBatch = 16
+    /// The barrier can be off from the end of marking to the flip: true for the snapshot barriers
+    /// (yuasa, hybrid, and none, which does nothing). The insertion barriers must stay on: a white
+    /// object held only by a stack is still to be caught by the flip's second look at the roots.
+    private let barrierOffWhenMarked: Bool
     private unowned(unsafe) let space: TreadmillSpace
     /// One gate per background worker: held while it scans, taken by the flip pause.
     private let gates: [Monitor]
@@ -55,6 +59,7 @@ final class TreadmillCollector: Collector {
     init(heap: Heap) {
         self.heap = heap
         k = heap.configuration.treadmillK
+        barrierOffWhenMarked = !heap.configuration.barrier.rescansRoots
         space = heap.treadmill
         gates = (0..<max(0, heap.configuration.markWorkers)).map { _ in Monitor() }
         heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // always collecting: the barrier is always on
@@ -74,13 +79,17 @@ final class TreadmillCollector: Collector {
         if let error = heap.failureError { throw error }  // another mutator exhausted the heap
         // Baker's rule, k steps per allocation, paid in batches of `stepBatch` steps: the cells of a batch
         // are taken under one lock and their headers loaded together (the misses overlap).
-        if k > 0 && space.greyTotal.load(ordering: .relaxed) > 0 {
+        if space.greyTotal.load(ordering: .relaxed) > 0 {
             ctx.pointee.scanStepsOwed &+= k
             if ctx.pointee.scanStepsOwed >= TreadmillCollector.stepBatch {
                 let scanned = space.scan(steps: ctx.pointee.scanStepsOwed, hint: &ctx.pointee.scanHint)
                 ctx.pointee.assistScannedBytes &+= scanned.bytes
                 ctx.pointee.scanStepsOwed = 0
             }
+        } else if barrierOffWhenMarked && heap.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
+            // Marking is done: every object reachable at the flip is black and every new one is black,
+            // so no reachable white object is left for a snapshot barrier to save. Off until the flip.
+            heap.barrierFlag.pointee.store(0, ordering: .relaxed)
         }
         let startCycle = heap.cycles.load(ordering: .relaxed)
         if heap.heapInUse.load(ordering: .relaxed) &+ bytes > heap.trigger.load(ordering: .relaxed) {
@@ -116,13 +125,10 @@ final class TreadmillCollector: Collector {
                 heap.allocated.add(bytes, ordering: .relaxed)
             }
             if offset >= 0 {
-                ctx.pointee.cycleAllocatedCells &+= 1
+                let allocatedCells = ctx.pointee.cycleAllocatedCells &+ 1
+                ctx.pointee.cycleAllocatedCells = allocatedCells
                 ctx.pointee.cycleAllocatedCellBytes &+= cellBytes
-                ctx.pointee.allocationsSinceSample &+= 1
-                if ctx.pointee.allocationsSinceSample >= 256 {
-                    ctx.pointee.allocationsSinceSample = 0
-                    heap.sampleHeap()
-                }
+                if allocatedCells & 255 == 0 { heap.sampleHeap() }  // a clock read every 256 allocations
                 return offset
             }
             let released = space.trimFreeLargeCells()
@@ -282,6 +288,7 @@ final class TreadmillCollector: Collector {
         heap.heapInUse.store(flip.survivingBytes, ordering: .relaxed)
         heap.trigger.store(record.nextTriggerBytes, ordering: .relaxed)
         greyRoots()  // the next cycle begins
+        heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // seen by every mutator when the world restarts
         heap.sampleHeap(force: true)
         cycleStartNs = heap.stats.elapsed()
         return record
