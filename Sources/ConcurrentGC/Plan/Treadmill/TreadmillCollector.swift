@@ -7,14 +7,17 @@
 //     dijkstra/steele only: grey every root again (a stack may hold the only reference to a white object);
 //     finish marking: scan steps until no grey cell is left (normally none: Baker's k saw to it);
 //     verify (checkmark); flip every ring: white cells are free, black ones white, O(number of classes);
-//     grey every root: the next cycle's marking starts; next trigger = GOGC over the surviving cells.
-//   between flips: each allocation first does k scan steps while grey cells remain (Baker's rule); the
-//     background workers (--mark-workers) do scan steps too; every store goes through the barrier.
+//     grey every root: the next cycle's marking starts; barrier on; next trigger = the surviving cells
+//     plus GOGC percent of the reached ones (cells allocated in a cycle survive it unreached).
+//   between flips: each allocation first does k scan steps while grey cells remain (Baker's rule, paid
+//     `stepBatch` at a time); the background workers (--mark-workers) do scan steps too; every store
+//     goes through the barrier until marking is done, and after that too for dijkstra and steele.
 // The flip comes when the heap in use reaches the trigger, or when memory runs out (a full collection:
 // two flips in one pause, the second after marking a whole cycle in it).
 //
-// Invariant: between flips every allocated cell is black, every store goes through the barrier and every
-// object reached in the cycle is grey (on its ring's GREY segment) or black. With the roots greyed at the
+// Invariant: between flips every allocated cell is black, every store goes through the barrier while a
+// grey cell remains (always, for the insertion barriers) and every object reached in the cycle is grey
+// (on its ring's GREY segment) or black. With the roots greyed at the
 // flip, the snapshot barriers (yuasa, hybrid) keep every object reachable at the flip or allocated since
 // out of the white segment; the insertion barriers (dijkstra, steele) keep black objects from pointing at
 // white ones, and the flip's second look at the roots catches what only a stack holds. So every object
@@ -62,7 +65,7 @@ final class TreadmillCollector: Collector {
         barrierOffWhenMarked = !heap.configuration.barrier.rescansRoots
         space = heap.treadmill
         gates = (0..<max(0, heap.configuration.markWorkers)).map { _ in Monitor() }
-        heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // always collecting: the barrier is always on
+        heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // always collecting: the first cycle starts now
         for i in gates.indices {
             DispatchQueue(label: "gclab.gc.treadmill.worker.\(i)").async(group: threads) { self.workerLoop(i) }
         }
