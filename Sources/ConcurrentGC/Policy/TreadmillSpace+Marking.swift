@@ -94,8 +94,8 @@ extension TreadmillSpace {
     }
 
     /// Up to `max` scan steps on the grey cells one ring holds now: they are taken under one hold of its
-    /// lock and their headers loaded together; children of one class in a row are greyed under one hold
-    /// of that class's lock.
+    /// lock and their headers loaded together; their white children are gathered without a lock and
+    /// greyed a class run at a time.
     private func scanBatch(max batch: Int, hint: inout Int) -> (cells: Int, bytes: Int) {
         // offsets[0 ..< batch]: the cells taken; offsets[batch ..< 2 * batch]: their header words.
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * batch) { offsets in
@@ -119,32 +119,53 @@ extension TreadmillSpace {
             hint = found
             // Load every header first: independent loads, so their cache misses overlap.
             for t in 0..<taken { offsets[batch &+ t] = Int(bitPattern: UInt((base + offsets[t]).load(as: UInt64.self))) }
-            var bytes = 0, held = -1
-            for t in 0..<taken {
-                let object = base + offsets[t]
-                let header = ObjectHeader(bits: UInt64(UInt(bitPattern: offsets[batch &+ t])))
-                bytes &+= header.bytes
-                let fields = (object + 8).assumingMemoryBound(to: Atomic<UInt32>.self)
-                var f = 0
-                let n = header.referenceCount
-                while f < n {
-                    let child = fields[f].load(ordering: .acquiring)
-                    f &+= 1
-                    if child == 0 { continue }
-                    let (c, cell) = locate(child)
-                    if !isEcruHint(c, cell) { continue }
-                    if c != held {
-                        if held >= 0 { unlock(held) }
-                        lock(c)
-                        held = c
+            // The white children are gathered first, outside any lock (their colour read from the hint),
+            // then greyed a class run at a time: a ring's lock is held for ring operations only.
+            var bytes = 0
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: TreadmillSpace.childBatch) { children in
+                var pending = 0
+                for t in 0..<taken {
+                    let object = base + offsets[t]
+                    let header = ObjectHeader(bits: UInt64(UInt(bitPattern: offsets[batch &+ t])))
+                    bytes &+= header.bytes
+                    let fields = (object + 8).assumingMemoryBound(to: Atomic<UInt32>.self)
+                    var f = 0
+                    let n = header.referenceCount
+                    while f < n {
+                        let child = fields[f].load(ordering: .acquiring)
+                        f &+= 1
+                        if child == 0 { continue }
+                        let (c, cell) = locate(child)
+                        if !isEcruHint(c, cell) { continue }
+                        if pending == TreadmillSpace.childBatch {
+                            greyAll(children, pending)
+                            pending = 0
+                        }
+                        children[pending] = c &<< 32 | cell
+                        pending &+= 1
                     }
-                    _ = greyLocked(c, cell)
                 }
+                greyAll(children, pending)
             }
-            if held >= 0 { unlock(held) }
             greyTotal.subtract(taken, ordering: .relaxed)  // after the children: never zero while work remains
             return (taken, bytes)
         }
+    }
+
+    /// Greys the first `count` (class << 32 | cell) entries of `children`, holding each class's lock
+    /// across a run of entries of that class.
+    private func greyAll(_ children: UnsafeMutableBufferPointer<Int>, _ count: Int) {
+        var held = -1
+        for i in 0..<count {
+            let c = children[i] &>> 32, cell = children[i] & 0xFFFF_FFFF
+            if c != held {
+                if held >= 0 { unlock(held) }
+                lock(c)
+                held = c
+            }
+            _ = greyLocked(c, cell)
+        }
+        if held >= 0 { unlock(held) }
     }
 
     // MARK: The flip

@@ -142,6 +142,8 @@ final class TreadmillSpace: @unchecked Sendable {
     /// Grey cells in all rings plus cells being scanned: zero exactly when the treadmill's marking is
     /// done (a scan gives its cells back only after greying their children).
     let greyTotal = Atomic<Int>(0)
+    /// White children a scan gathers before greying them.
+    static let childBatch = 256
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, largeStart: Int, largeBytes: Int,
          holdsSmallObjects: Bool, poison: Bool, debugChecks: Bool = false) {
