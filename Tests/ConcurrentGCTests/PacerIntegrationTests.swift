@@ -39,8 +39,10 @@ final class PacerIntegrationTests: XCTestCase {
             XCTAssertEqual(c.pacer, "go121")
             XCTAssertGreaterThan(c.heapGoalBytes, c.markedBytes, "the goal is above the live heap")
             XCTAssertLessThanOrEqual(c.triggerBytes, c.heapGoalBytes)
-            XCTAssertGreaterThan(c.utilization + c.idleUtilization, 0)
         }
+        // Marking CPU is measured. Not per cycle: on a loaded machine a cycle's worker may not run before
+        // termination, which then marks in the pause (utilization 0 for that cycle; seen once in CI).
+        XCTAssertGreaterThan(steady.reduce(0.0) { $0 + $1.utilization + $1.idleUtilization }, 0)
     }
 
     /// With a pacer the trigger comes from it, not from GOGC alone: it sits inside the runway.
