@@ -30,7 +30,9 @@ final class PacerIntegrationTests: XCTestCase {
 
     func testGo121KeepsThePeakNearTheGoal() throws {
         let cycles = try steadyRun(.go121)
-        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(5)
+        // Not the last cycle: it can start after the program's last allocation, when its mutator has left
+        // and no root is left to mark (nothing marked, utilization 0; seen in CI on a loaded machine).
+        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(5).dropLast()
         XCTAssertGreaterThanOrEqual(steady.count, 5, "too few cycles: \(cycles.count)")
         let mean = steady.reduce(0.0) { $0 + $1.peakOverGoal } / Double(steady.count)
         XCTAssertGreaterThanOrEqual(mean, 0.9, "peak/goal per cycle: \(steady.map(\.peakOverGoal))")
@@ -39,10 +41,8 @@ final class PacerIntegrationTests: XCTestCase {
             XCTAssertEqual(c.pacer, "go121")
             XCTAssertGreaterThan(c.heapGoalBytes, c.markedBytes, "the goal is above the live heap")
             XCTAssertLessThanOrEqual(c.triggerBytes, c.heapGoalBytes)
+            XCTAssertGreaterThan(c.utilization + c.idleUtilization, 0)
         }
-        // Marking CPU is measured. Not per cycle: on a loaded machine a cycle's worker may not run before
-        // termination, which then marks in the pause (utilization 0 for that cycle; seen once in CI).
-        XCTAssertGreaterThan(steady.reduce(0.0) { $0 + $1.utilization + $1.idleUtilization }, 0)
     }
 
     /// With a pacer the trigger comes from it, not from GOGC alone: it sits inside the runway.

@@ -49,6 +49,8 @@ final class ConcurrentCollector: Collector {
     private let markedBytes = Atomic<Int>(0)
     private let markedObjects = Atomic<Int>(0)
     private let workerCPU = Atomic<UInt64>(0)
+    /// CPU time the controller thread spent marking (at shutdown), for the utilization.
+    private let controllerMarkCPU = Atomic<UInt64>(0)
     /// CPU time of the fractional worker while a processor was idle (Go's idle marking).
     private let idleCPU = Atomic<UInt64>(0)
     private let handshakes = Atomic<Int>(0)
@@ -343,7 +345,11 @@ final class ConcurrentCollector: Collector {
         while true {
             let quiescent = heap.markPool.waitForQuiescence(until: { self.stopping.load(ordering: .relaxed) }, timeoutNs: 1_000_000)
             if stopping.load(ordering: .relaxed) {
-                _ = helpMark(budget: .max, counter: .background)  // shutting down: no mutator is left to help
+                // Shutting down: no mutator is left to help. This thread's marking counts in the cycle's
+                // utilization (its CPU is already in the controller's share of gc_cpu_ns).
+                let cpu0 = Clock.threadCPU()
+                _ = helpMark(budget: .max, counter: .background)
+                controllerMarkCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
             } else if !quiescent {
                 if heap.heapInUse.load(ordering: .relaxed) >= hardLimit { return false }
                 continue
@@ -412,6 +418,7 @@ final class ConcurrentCollector: Collector {
         markedBytes.store(0, ordering: .relaxed)
         markedObjects.store(0, ordering: .relaxed)
         workerCPU.store(0, ordering: .relaxed)
+        controllerMarkCPU.store(0, ordering: .relaxed)
         idleCPU.store(0, ordering: .relaxed)
         handshakes.store(0, ordering: .relaxed)
         backgroundCredit.store(0, ordering: .relaxed)
@@ -492,7 +499,8 @@ final class ConcurrentCollector: Collector {
         cycle.assistCreditBytes = creditUsed.load(ordering: .relaxed)
         let markNs = Double(max(1, Int(cycle.markTerminationStartNs) - Int(cycle.concurrentMarkStartNs)))
         let capacity = markNs * Double(heap.pacerDriver?.procs ?? heap.configuration.processors)
-        cycle.utilization = min(0.99, Double(workerCPU.load(ordering: .relaxed) &+ cycle.assistNs) / capacity)
+        let markCPU = workerCPU.load(ordering: .relaxed) &+ controllerMarkCPU.load(ordering: .relaxed) &+ cycle.assistNs
+        cycle.utilization = min(0.99, Double(markCPU) / capacity)
         cycle.idleUtilization = min(0.99, Double(idleCPU.load(ordering: .relaxed)) / capacity)
         let roots = heap.rootBytes
         cycle.stackBytes = roots.stacks
