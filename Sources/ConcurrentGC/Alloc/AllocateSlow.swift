@@ -24,14 +24,14 @@ extension Mutator {
         guard bytes <= ObjectHeader.maxObjectBytes else {
             throw HeapError.objectTooLarge(bytes: bytes, maxBytes: ObjectHeader.maxObjectBytes)
         }
+        let header = ObjectHeader(granules: bytes >> HeapGeometry.granuleShift, referenceCount: referenceCount,
+                                  shape: shape, large: bytes > HeapGeometry.largeObjectThreshold)
         if let collector = ctx.pointee.treadmillCollector {  // every object is a treadmill cell
-            return try allocateCell(collector, bytes: bytes, referenceCount: referenceCount, shape: shape)
+            return try allocateCell(collector, header: header)
         }
         let heap = ctx.pointee.heap.takeUnretainedValue()
         if let error = heap.failureError { throw error }
         poll()
-        let header = ObjectHeader(granules: bytes >> HeapGeometry.granuleShift, referenceCount: referenceCount,
-                                  shape: shape, large: bytes > HeapGeometry.largeObjectThreshold)
         let offset: Int
         if bytes > HeapGeometry.largeObjectThreshold {
             offset = try allocateLarge(bytes: bytes, heap: heap)
@@ -39,32 +39,30 @@ extension Mutator {
             let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.tlab.block >= 0
             offset = try bumpAllocate(bytes: bytes, in: useOverflow ? overflowRegion : tlabRegion, heap: heap)
         }
+        return initializeObject(at: offset, header: header)
+    }
+
+    /// Writes the header of a new object and zeroes its body (here for every object of the slow path: a
+    /// treadmill cell is reused as it was left), before the reference is returned.
+    private func initializeObject(at offset: Int, header: ObjectHeader) -> ObjectRef {
         let object = ctx.pointee.base + offset
         object.storeBytes(of: header.bits, as: UInt64.self)
-        // Zeroed here (a treadmill cell is reused as it was left), before the reference is returned.
-        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
+        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: header.bytes - 8)
         return ObjectRef(offset: offset)
     }
 
     /// The allocation path of the treadmill collector: a cell from the collector (after Baker's scan
     /// steps), then the header and a zeroed body. No reference counting on the way.
-    private func allocateCell(_ collector: Unmanaged<TreadmillCollector>, bytes: Int, referenceCount: Int,
-                              shape: UInt8) throws(HeapError) -> ObjectRef {
+    private func allocateCell(_ collector: Unmanaged<TreadmillCollector>, header: ObjectHeader) throws(HeapError) -> ObjectRef {
         poll()
         // Guaranteed references: the heap and the collector are used many times below, and a strong copy
         // of either would cost a retain and a release each time.
         let result = ctx.pointee.heap._withUnsafeGuaranteedRef { heap in
             collector._withUnsafeGuaranteedRef { c in
-                Result { () throws(HeapError) -> Int in try c.allocate(bytes: bytes, mutator: self, heap: heap) }
+                Result { () throws(HeapError) -> Int in try c.allocate(bytes: header.bytes, mutator: self, heap: heap) }
             }
         }
-        let offset = try result.get()
-        let header = ObjectHeader(granules: bytes >> HeapGeometry.granuleShift, referenceCount: referenceCount,
-                                  shape: shape, large: bytes > HeapGeometry.largeObjectThreshold)
-        let object = ctx.pointee.base + offset
-        object.storeBytes(of: header.bits, as: UInt64.self)
-        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: bytes - 8)
-        return ObjectRef(offset: offset)
+        return initializeObject(at: try result.get(), header: header)
     }
 
     private var tlabRegion: UnsafeMutablePointer<BumpRegion> {

@@ -132,10 +132,7 @@ public final class Heap: @unchecked Sendable {
         }
         barrierFlag = .allocate(capacity: 1)
         barrierFlag.initialize(to: Atomic(0))
-        // The treadmill allocates black whatever the barrier: the barrier's choice only decides whether
-        // its flip re-scans the roots.
-        allocatesBlack = configuration.collector == .treadmill
-            || (configuration.collector == .concurrent && configuration.barrier.allocatesBlack)
+        allocatesBlack = configuration.collector == .concurrent && configuration.barrier.allocatesBlack
         if let reason = configuration.unsafeReason, !configuration.allowUnsafe {
             throw HeapError.invalidConfiguration(reason + " (add --unsafe to run it anyway)")
         }

@@ -25,8 +25,6 @@ struct MutatorContext {
     var record: Unmanaged<MutatorRecord>
     /// The heap's write barrier.
     let barrier: BarrierKind
-    /// The barrier greys treadmill cells (`--collector treadmill`) instead of setting mark bits.
-    let treadmill: Bool
     /// Objects this thread greyed, not yet handed to the mark pool.
     let shadeBuffer: UnsafeMutablePointer<UInt32>
     var shadeCount = 0
@@ -80,7 +78,6 @@ final class MutatorRecord {
                                           rootCapacity: capacity, heap: Unmanaged.passUnretained(heap),
                                           record: Unmanaged.passUnretained(self),
                                           barrier: heap.configuration.barrier,
-                                          treadmill: heap.treadmillOwnsAll,
                                           shadeBuffer: .allocate(capacity: MutatorContext.shadeCapacity)))
         if let collector = heap.treadmillCollector {
             ctx.pointee.cellCache = CellCache()

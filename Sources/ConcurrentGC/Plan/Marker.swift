@@ -63,7 +63,7 @@ struct Marker {
     /// Greys `raw` if it is a reference to an unmarked object.
     @inline(__always)
     mutating func markRoot(_ raw: UInt32) {
-        if raw != 0 && (raw < largeObjectGranule ? bitmap.testAndSet(raw) : markLarge(raw)) {
+        if raw != 0 && mark(raw) {
             markedBytes &+= ObjectHeader(bits: (base + (Int(raw) &<< HeapGeometry.granuleShift)).load(as: UInt64.self)).bytes
             markedObjects &+= 1
             push(raw)
@@ -71,7 +71,12 @@ struct Marker {
     }
 
     /// Sets the mark bit of `raw` without scanning it (the test hook that hides an object's fields).
-    func markWithoutScanning(_ raw: UInt32) { _ = raw < largeObjectGranule ? bitmap.testAndSet(raw) : markLarge(raw) }
+    func markWithoutScanning(_ raw: UInt32) { _ = mark(raw) }
+
+    /// Marks `raw` (its mark bit, or a large object's cell); true when this call did. The mark loop
+    /// (`drain`) does the same with its local copies.
+    @inline(__always)
+    private func mark(_ raw: UInt32) -> Bool { raw < largeObjectGranule ? bitmap.testAndSet(raw) : markLarge(raw) }
 
     /// Marks a large object (its treadmill cell goes from ecru to black); true when this call did.
     @inline(never)

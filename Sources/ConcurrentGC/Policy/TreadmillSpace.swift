@@ -379,18 +379,6 @@ final class TreadmillSpace: @unchecked Sendable {
 
     // MARK: Figures
 
-    /// Cells per segment, summed over every ring.
-    var segmentCounts: TreadmillRing.SegmentCounts {
-        var total = TreadmillRing.SegmentCounts(free: 0, black: 0, grey: 0, ecru: 0)
-        for c in 0..<classCount {
-            lock(c)
-            let counts = classes[c].ring.segmentCounts
-            unlock(c)
-            total.free += counts.free; total.black += counts.black; total.grey += counts.grey; total.ecru += counts.ecru
-        }
-        return total
-    }
-
     /// Large objects allocated and not freed by a flip (cells of the large classes that are not free).
     var largeObjectCount: Int {
         var count = 0
