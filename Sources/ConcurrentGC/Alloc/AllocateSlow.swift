@@ -32,22 +32,22 @@ extension Mutator {
         let heap = ctx.pointee.heap.takeUnretainedValue()
         if let error = heap.failureError { throw error }
         poll()
-        let offset: Int
         if bytes > HeapGeometry.largeObjectThreshold {
-            offset = try allocateLarge(bytes: bytes, heap: heap)
-        } else {
-            let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.tlab.block >= 0
-            offset = try bumpAllocate(bytes: bytes, in: useOverflow ? overflowRegion : tlabRegion, heap: heap)
+            let cell = try allocateLarge(bytes: bytes, heap: heap)
+            return initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
         }
-        return initializeObject(at: offset, header: header)
+        let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.tlab.block >= 0
+        let offset = try bumpAllocate(bytes: bytes, in: useOverflow ? overflowRegion : tlabRegion, heap: heap)
+        return initializeObject(at: offset, header: header, bodyIsZero: false)
     }
 
-    /// Writes the header of a new object and zeroes its body (here for every object of the slow path: a
-    /// treadmill cell is reused as it was left), before the reference is returned.
-    private func initializeObject(at offset: Int, header: ObjectHeader) -> ObjectRef {
+    /// Writes the header of a new object and zeroes its body unless its memory is known to be zero (a
+    /// large cell on fresh pages: zeroing megabytes here would delay this thread's next safepoint for as
+    /// long; a reused treadmill cell is as its last object left it), before the reference is returned.
+    private func initializeObject(at offset: Int, header: ObjectHeader, bodyIsZero: Bool) -> ObjectRef {
         let object = ctx.pointee.base + offset
         object.storeBytes(of: header.bits, as: UInt64.self)
-        (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: header.bytes - 8)
+        if !bodyIsZero { (object + 8).initializeMemory(as: UInt8.self, repeating: 0, count: header.bytes - 8) }
         return ObjectRef(offset: offset)
     }
 
@@ -59,10 +59,13 @@ extension Mutator {
         // of either would cost a retain and a release each time.
         let result = ctx.pointee.heap._withUnsafeGuaranteedRef { heap in
             collector._withUnsafeGuaranteedRef { c in
-                Result { () throws(HeapError) -> Int in try c.allocate(bytes: header.bytes, mutator: self, heap: heap) }
+                Result { () throws(HeapError) -> (offset: Int, fresh: Bool) in
+                    try c.allocate(bytes: header.bytes, mutator: self, heap: heap)
+                }
             }
         }
-        return initializeObject(at: try result.get(), header: header)
+        let cell = try result.get()
+        return initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
     }
 
     private var tlabRegion: UnsafeMutablePointer<BumpRegion> {
@@ -131,7 +134,7 @@ extension Mutator {
         heap.sampleHeap()
     }
 
-    private func allocateLarge(bytes: Int, heap: Heap) throws(HeapError) -> Int {
+    private func allocateLarge(bytes: Int, heap: Heap) throws(HeapError) -> (offset: Int, fresh: Bool) {
         let startCycle = heap.cycles.load(ordering: .relaxed)
         var triggered = false
         var fullCollections = 0
@@ -151,7 +154,7 @@ extension Mutator {
                 heap.allocated.add(bytes, ordering: .relaxed)
                 if black { heap.blackAllocatedBytes.add(bytes, ordering: .relaxed) }
                 heap.sampleHeap()
-                return cell.offset
+                return (cell.offset, cell.fresh)
             }
             // Out of memory: first give back the free cells the large classes keep, then collect.
             let released = heap.treadmill.trimFreeLargeCells()

@@ -222,16 +222,21 @@ final class TreadmillSpace: @unchecked Sendable {
     // MARK: Allocation
 
     /// Takes a cell for an object of `bytes`, black (`black`) or white, and returns its offset from the
-    /// heap base and the cell's bytes. Grows the class's ring when no cell is free, if `commit` grants the
-    /// memory; nil when it does not. The cell's memory is not zeroed.
-    func allocate(bytes: Int, black: Bool, commit: (Int) -> Bool) -> (offset: Int, cellBytes: Int)? {
+    /// heap base, the cell's bytes, and whether its memory is fresh (all zero: the cell was just added,
+    /// on pages never used or given back). Grows the class's ring when no cell is free, if `commit` grants
+    /// the memory; nil when it does not. A reused cell's memory is as its last object left it.
+    func allocate(bytes: Int, black: Bool, commit: (Int) -> Bool) -> (offset: Int, cellBytes: Int, fresh: Bool)? {
         let c = sizeClass(bytes: bytes)
         precondition(holdsSmallObjects || c >= TreadmillSizeClasses.smallCount, "small object in the large-object space")
         lock(c)
         defer { unlock(c) }
-        if classes[c].ring.freeCount == 0 && !grow(c, commit: commit) { return nil }
+        var fresh = false
+        if classes[c].ring.freeCount == 0 {
+            guard grow(c, commit: commit) else { return nil }
+            fresh = true  // FREE was empty: the cell taken below is the first one added (white: the last)
+        }
         let cell = black ? classes[c].ring.allocate()! : classes[c].ring.allocateWhite()!
-        return (classes[c].offset(of: cell), classes[c].cellBytes)
+        return (classes[c].offset(of: cell), classes[c].cellBytes, fresh)
     }
 
     /// Takes up to `max` black cells of class `c` at once (a thread's cache), growing the ring by one

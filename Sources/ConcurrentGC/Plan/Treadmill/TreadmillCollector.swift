@@ -74,9 +74,9 @@ final class TreadmillCollector: Collector {
     // MARK: Allocation
 
     /// Allocates a cell for `bytes` for `mutator`: Baker's k scan steps first, then the trigger, then a
-    /// black cell. Returns the cell's offset (not zeroed). `heap` is this collector's heap, passed as a
+    /// black cell. Returns the cell's offset and whether its memory is fresh (zero); it is not zeroed. `heap` is this collector's heap, passed as a
     /// guaranteed reference (no reference counting in this path).
-    func allocate(bytes: Int, mutator: Mutator, heap: Heap) throws(HeapError) -> Int {
+    func allocate(bytes: Int, mutator: Mutator, heap: Heap) throws(HeapError) -> (offset: Int, fresh: Bool) {
         let ctx = mutator.ctx
         let space = heap.treadmill
         if let error = heap.failureError { throw error }  // another mutator exhausted the heap
@@ -101,7 +101,7 @@ final class TreadmillCollector: Collector {
         let c = space.sizeClass(bytes: bytes)
         var fullCollections = 0
         while true {
-            var offset = -1, cellBytes = 0
+            var offset = -1, cellBytes = 0, fresh = false
             if c < TreadmillSizeClasses.smallCount {
                 // Small cells come from this thread's cache, refilled a batch at a time under one lock.
                 // The shared counters are updated once per batch: the cells count as in use from the
@@ -124,6 +124,7 @@ final class TreadmillCollector: Collector {
             } else if let cell = space.allocate(bytes: bytes, black: true, commit: heap.commit) {
                 offset = cell.offset
                 cellBytes = cell.cellBytes
+                fresh = cell.fresh
                 heap.noteHandedOut(cellBytes)
                 heap.allocated.add(bytes, ordering: .relaxed)
             }
@@ -132,7 +133,7 @@ final class TreadmillCollector: Collector {
                 ctx.pointee.cycleAllocatedCells = allocatedCells
                 ctx.pointee.cycleAllocatedCellBytes &+= cellBytes
                 if allocatedCells & 255 == 0 { heap.sampleHeap() }  // a clock read every 256 allocations
-                return offset
+                return (offset, fresh)
             }
             let released = space.trimFreeLargeCells()
             if released > 0 {
