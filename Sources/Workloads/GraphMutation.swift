@@ -78,6 +78,7 @@ public struct GraphMutation: Workload {
         let all = m.pushRoot(try m.allocate(shape: GraphMutation.tableShape, referenceCount: nodes, payloadBytes: 0))
         for i in 0..<nodes { m.store(m[all], i, try newNode(m, id: Int64(i))) }
         for i in 0..<nodes {
+            if i & 1023 == 0 { m.poll() }  // a long loop without allocation: let a pending pause begin
             let n = m.load(m[all], i)
             for k in 0..<GraphMutation.fields { m.store(n, k, m.load(m[all], rng.below(nodes))) }
         }
