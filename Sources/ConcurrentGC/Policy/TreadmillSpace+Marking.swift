@@ -105,7 +105,7 @@ extension TreadmillSpace {
                 guard info[c].greyCount.load(ordering: .relaxed) > 0 else { continue }
                 lock(c)
                 while taken < batch, let cell = classes[c].ring.scanNext() {
-                    offsets[taken] = classes[c].offset(of: cell)
+                    offsets[taken] = offset(c, cell)
                     taken &+= 1
                 }
                 unlock(c)
@@ -195,11 +195,11 @@ extension TreadmillSpace {
                 if poison {
                     var cells: [Int] = []
                     classes[c].ring.forEachCell(in: .ecru) { cells.append($0) }
-                    for cell in cells { (base + classes[c].offset(of: cell)).storeBytes(of: 0, as: UInt64.self) }
+                    for cell in cells { (base + offset(c, cell)).storeBytes(of: 0, as: UInt64.self) }
                 }
-                result.freedBytes += classes[c].ring.flip() * classes[c].cellBytes
+                result.freedBytes += classes[c].ring.flip() * info[c].cellBytes
                 info[c].epoch.store(classes[c].ring.currentEpoch, ordering: .relaxed)
-                result.survivingBytes += counts.black * classes[c].cellBytes
+                result.survivingBytes += counts.black * info[c].cellBytes
             }
             unlock(c)
         }

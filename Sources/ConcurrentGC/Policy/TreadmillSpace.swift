@@ -62,10 +62,9 @@ final class TreadmillSpace: @unchecked Sendable {
         }
     }
 
-    /// One size class's ring and the memory of its cells: only under the class's lock.
+    /// One size class's ring and the memory of its cells: only under the class's lock (its constants
+    /// are in `ClassInfo`).
     struct SizeClass: ~Copyable {
-        let cellBytes: Int
-        let cellsPerChunk: Int
         var ring: TreadmillRing
         /// Byte offset from the heap base of each chunk's first cell (-1: a removed large cell's); raw
         /// memory, so that the scan loop reads it without reference counting.
@@ -75,9 +74,7 @@ final class TreadmillSpace: @unchecked Sendable {
         /// Large classes: indices of removed cells, reused when the ring grows again.
         var retired: [Int] = []
 
-        init(index: Int, maxCells: Int) {
-            cellBytes = TreadmillSizeClasses.cellBytes[index]
-            cellsPerChunk = TreadmillSizeClasses.cellsPerChunk(index)
+        init(maxCells: Int) {
             ring = TreadmillRing(reservedCapacity: maxCells)
             chunkOffsets = .allocate(capacity: chunkCapacity)
         }
@@ -97,12 +94,6 @@ final class TreadmillSpace: @unchecked Sendable {
             chunkCount += 1
         }
 
-        /// Byte offset of `cell` (under the lock).
-        @inline(__always)
-        func offset(of cell: Int) -> Int {
-            let chunk = cell / cellsPerChunk
-            return chunkOffsets[chunk] &+ (cell &- chunk &* cellsPerChunk) &* cellBytes
-        }
     }
 
     let base: UnsafeMutableRawPointer
@@ -169,7 +160,7 @@ final class TreadmillSpace: @unchecked Sendable {
             let maxCells = i < TreadmillSizeClasses.smallCount
                 ? (holdsSmallObjects ? blockCount * perChunk : 1)
                 : largeBytes / cellBytes + 1
-            (classes + i).initialize(to: SizeClass(index: i, maxCells: maxCells))
+            (classes + i).initialize(to: SizeClass(maxCells: maxCells))
             (info + i).initialize(to: ClassInfo(index: i, stamps: classes[i].ring.stampWords, epoch: classes[i].ring.currentEpoch))
         }
         blockTable = Self.zeroedAtomics(blockCount)
@@ -200,11 +191,18 @@ final class TreadmillSpace: @unchecked Sendable {
             ? Int(smallClassOfGranules[bytes &>> HeapGeometry.granuleShift]) : TreadmillSizeClasses.sizeClass(bytes: bytes)
     }
 
+    /// Byte offset of `cell` of class `c` (under its lock: the chunk table may be growing).
+    @inline(__always)
+    func offset(_ c: Int, _ cell: Int) -> Int {
+        let perChunk = info[c].cellsPerChunk, chunk = cell / perChunk
+        return classes[c].chunkOffsets[chunk] &+ (cell &- chunk &* perChunk) &* info[c].cellBytes
+    }
+
     @inline(__always) func lock(_ c: Int) { pthread_mutex_lock(info[c].lock) }
     /// Releases class `c`'s lock, first checking its ring's invariant when `debugChecks` is on.
     @inline(__always) func unlock(_ c: Int) {
         if debugChecks, let violation = classes[c].ring.checkInvariants() {
-            fatalError("treadmill ring of class \(c) (\(classes[c].cellBytes) B): \(violation)")
+            fatalError("treadmill ring of class \(c) (\(info[c].cellBytes) B): \(violation)")
         }
         pthread_mutex_unlock(info[c].lock)
     }
@@ -236,7 +234,7 @@ final class TreadmillSpace: @unchecked Sendable {
             fresh = true  // FREE was empty: the cell taken below is the first one added (white: the last)
         }
         let cell = black ? classes[c].ring.allocate()! : classes[c].ring.allocateWhite()!
-        return (classes[c].offset(of: cell), classes[c].cellBytes, fresh)
+        return (offset(c, cell), info[c].cellBytes, fresh)
     }
 
     /// Takes up to `max` black cells of class `c` at once (a thread's cache), growing the ring by one
@@ -247,7 +245,7 @@ final class TreadmillSpace: @unchecked Sendable {
         if classes[c].ring.freeCount == 0 && !grow(c, commit: commit) { return 0 }
         var n = 0
         while n < max, let cell = classes[c].ring.allocate() {
-            into[n] = classes[c].offset(of: cell)
+            into[n] = offset(c, cell)
             n += 1
         }
         return n
@@ -265,7 +263,7 @@ final class TreadmillSpace: @unchecked Sendable {
 
     /// Adds one chunk of cells to ring `c` (its lock held): a block for a small class, pages for a large one.
     private func grow(_ c: Int, commit: (Int) -> Bool) -> Bool {
-        let cellBytes = classes[c].cellBytes, perChunk = classes[c].cellsPerChunk
+        let cellBytes = info[c].cellBytes, perChunk = info[c].cellsPerChunk
         if c < TreadmillSizeClasses.smallCount {
             guard let block = takeBlock(commit: commit) else { return false }
             let first = classes[c].chunkCount * perChunk
@@ -327,7 +325,7 @@ final class TreadmillSpace: @unchecked Sendable {
         var ranges: [(page: Int, count: Int)] = []
         for c in TreadmillSizeClasses.smallCount..<classCount {
             lock(c)
-            let cellBytes = classes[c].cellBytes
+            let cellBytes = info[c].cellBytes
             while let cell = classes[c].ring.removeFreeCell() {
                 let offset = classes[c].chunkOffsets[cell]
                 classes[c].chunkOffsets[cell] = -1
