@@ -1,13 +1,8 @@
-// Writing result tables as CSV, atomically.
-//
-// Readers (plotting scripts, a concurrent `tail`) must never see a half-written file, so a table is written
-// to a temporary file in the destination directory and renamed over the final name; rename(2) within one
-// file system is atomic. Fields are quoted only when they must be (RFC 4180).
+// Result tables as CSV text: a header and rows of already-formatted fields, quoted only when they must be
+// (RFC 4180). The simulator and the gain search build them; the command line writes them to files
+// (atomically: Sources/gclab/Results/CSVTable+Files.swift). No file I/O here.
 
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A CSV table: a header and rows of already-formatted fields.
 public struct CSVTable: Equatable, Sendable {
@@ -32,21 +27,6 @@ public struct CSVTable: Equatable, Sendable {
         return out
     }
 
-    /// Writes the table to `directory/name`, creating the directory if needed; atomic (temp file + rename).
-    public func write(toDirectory directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let final = (directory as NSString).appendingPathComponent(name)
-        let temp = (directory as NSString).appendingPathComponent(".\(name).tmp.\(getpid())")
-        guard FileManager.default.createFile(atPath: temp, contents: Data(text.utf8)) else {
-            throw CSVWriteError(description: "cannot write \(temp)")
-        }
-        if rename(temp, final) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw CSVWriteError(description: "cannot rename \(temp) to \(final): \(reason)")
-        }
-    }
-
     /// Quotes a field if it contains a comma, quote or line break.
     public static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
@@ -63,10 +43,4 @@ public struct CSVTable: Equatable, Sendable {
 
     /// An integer (empty for nil).
     public static func integer(_ x: Int?) -> String { x.map(String.init) ?? "" }
-}
-
-/// A CSV file could not be written.
-public struct CSVWriteError: Error, CustomStringConvertible {
-    /// What failed.
-    public var description: String
 }

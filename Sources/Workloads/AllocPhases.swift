@@ -20,6 +20,7 @@
 // threads allocated, and the collections that completed during the phase.
 
 import ConcurrentGC
+import Pacer
 
 /// The alloc-phases workload.
 public struct AllocPhases: Workload {
@@ -144,14 +145,12 @@ public struct AllocPhases: Workload {
             let id = nextID
             nextID += 1
             let leaf = try m.allocate(shape: AllocPhases.leafShape, referenceCount: 0, payloadBytes: 16)
-            let lp = m.payload(leaf, referenceCount: 0).assumingMemoryBound(to: UInt64.self)
-            lp[0] = ~id
-            lp[1] = hash(id ^ 0x1eaf)
+            m.storePayload(leaf, referenceCount: 0, at: 0, ~id)
+            m.storePayload(leaf, referenceCount: 0, at: 8, hash(id ^ 0x1eaf))
             m[leafSlot] = leaf
             let node = try m.allocate(shape: AllocPhases.nodeShape, referenceCount: 2, payloadBytes: 16)
-            let np = m.payload(node, referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-            np[0] = id
-            np[1] = hash(id)
+            m.storePayload(node, referenceCount: 2, at: 0, id)
+            m.storePayload(node, referenceCount: 2, at: 8, hash(id))
             m.store(node, 0, m[leafSlot])
             m[leafSlot] = .null
             m.store(segment(slot), slot % AllocPhases.segmentSlots, node)
@@ -178,14 +177,14 @@ public struct AllocPhases: Workload {
             if node.isNull { return "slot \(slot) lost item \(want)" }
             let h = m.header(node)
             guard h.shape == AllocPhases.nodeShape, h.referenceCount == 2 else { return "slot \(slot) holds shape \(h.shape), not a node" }
-            let np = m.payload(node, referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-            guard np[0] == want, np[1] == hash(want) else {
-                return "slot \(slot): node carries id \(np[0]) hash \(np[1]), expected id \(want) hash \(hash(want))"
+            let np = (m.loadPayload(node, referenceCount: 2, at: 0, as: UInt64.self), m.loadPayload(node, referenceCount: 2, at: 8, as: UInt64.self))
+            guard np.0 == want, np.1 == hash(want) else {
+                return "slot \(slot): node carries id \(np.0) hash \(np.1), expected id \(want) hash \(hash(want))"
             }
             let leaf = m.load(node, 0)
             guard !leaf.isNull, m.header(leaf).shape == AllocPhases.leafShape else { return "item \(want) lost its leaf" }
-            let lp = m.payload(leaf, referenceCount: 0).assumingMemoryBound(to: UInt64.self)
-            guard lp[0] == ~want, lp[1] == hash(want ^ 0x1eaf) else { return "item \(want): leaf payload (\(lp[0]), \(lp[1])) is wrong" }
+            let lp = (m.loadPayload(leaf, referenceCount: 0, at: 0, as: UInt64.self), m.loadPayload(leaf, referenceCount: 0, at: 8, as: UInt64.self))
+            guard lp.0 == ~want, lp.1 == hash(want ^ 0x1eaf) else { return "item \(want): leaf payload (\(lp.0), \(lp.1)) is wrong" }
             return nil
         }
 
@@ -199,7 +198,7 @@ public struct AllocPhases: Workload {
                 }
                 if ids[slot] != 0 {
                     n += 1
-                    sum &+= m.payload(item(slot), referenceCount: 2).load(fromByteOffset: 8, as: UInt64.self)
+                    sum &+= m.loadPayload(item(slot), referenceCount: 2, at: 8, as: UInt64.self)
                 }
                 if slot & 1023 == 1023 { m.poll() }
             }
@@ -265,7 +264,7 @@ public struct AllocPhases: Workload {
                 try run(phase: phase)
                 if phase == Phase.allCases.last && WorkloadDebug.corruptOnePayload {  // test hook: damage one item
                     let slot = ids.firstIndex { $0 != 0 }!
-                    m.payload(item(slot), referenceCount: 2).storeBytes(of: 0xBAD, as: UInt64.self)
+                    m.storePayload(item(slot), referenceCount: 2, at: 0, UInt64(0xBAD))
                 }
                 try checkAll(phase)
                 tally.add("\(phase.rawValue) bytes", bytes)

@@ -7,7 +7,8 @@
 // references. With several threads, each runs the whole program on its own data.
 //
 // Self-check: the long-lived tree still has TreeSize(16) nodes, and array[1000] == 1/1000 (the original's
-// check), plus every node of the long-lived tree carries the payload it was built with.
+// check), plus every node of the long-lived tree carries the payload it was built with. The trees are
+// built by GCBenchTrees.swift (shared with mt-gcbench).
 
 import ConcurrentGC
 
@@ -53,106 +54,50 @@ public struct GCBench: Workload {
         return WorkloadReport(lines: reports.lines)
     }
 
+    /// Plain nodes.
+    struct Nodes: GCBenchNodes {
+        var nodeShape: UInt8 { GCBench.nodeShape }
+        @inline(__always)
+        mutating func newNode(_ m: Mutator) throws -> ObjectRef {
+            try m.allocate(shape: GCBench.nodeShape, referenceCount: 2, payloadBytes: 8)
+        }
+    }
+
     /// The whole program on one mutator.
     func runOne(_ m: Mutator) throws -> [String] {
+        var trees = GCBenchTrees(nodes: Nodes())
         let frame = m.frame()
         defer { m.popFrame(frame) }
         // Stretch the heap.
-        _ = try makeTree(m, stretchTreeDepth)
+        _ = try trees.makeTree(m, stretchTreeDepth)
 
         // A long-lived tree and array.
-        let longLived = m.pushRoot(try newNode(m))
-        try populate(m, longLivedTreeDepth, m[longLived])
-        let array = m.pushRoot(try m.allocate(shape: GCBench.arrayShape, referenceCount: 0, payloadBytes: arraySize * 8))
-        let doubles = m.payload(m[array], referenceCount: 0).assumingMemoryBound(to: Double.self)
-        for i in 0..<arraySize / 2 {
-            doubles[i] = 1.0 / Double(i)
-            if i & 4095 == 0 { m.poll() }  // a long loop without allocation: let collections stop it
-        }
+        let longLived = m.pushRoot(try trees.nodes.newNode(m))
+        try trees.populate(m, longLivedTreeDepth, longLived)
+        let array = m.pushRoot(try trees.makeArray(m, shape: GCBench.arrayShape, count: arraySize))
 
         var d = minTreeDepth
         while d <= maxTreeDepth {
-            try timeConstruction(m, d)
+            try trees.timeConstruction(m, depth: d, iterations: numIters(d))
             d += 2
         }
 
+        if WorkloadDebug.corruptOnePayload {  // test hook: damage one interior node's payload
+            let victim = m.load(m[longLived], 1)
+            m.storePayload(victim, referenceCount: 2, at: 4, m.loadPayload(victim, referenceCount: 2, at: 4, as: Int32.self) ^ 0x40)
+        }
+
         // Self-check.
-        let nodes = countAndCheck(m, m[longLived], depth: longLivedTreeDepth)
-        let element = m.payload(m[array], referenceCount: 0).assumingMemoryBound(to: Double.self)[1000]
+        let (nodes, bad) = trees.countIntact(m, m[longLived], depth: longLivedTreeDepth)
         guard nodes == GCBench.treeSize(longLivedTreeDepth) else {
             throw WorkloadError.selfCheckFailed(workload: GCBench.name,
-                detail: "long-lived tree has \(nodes) intact nodes, expected \(GCBench.treeSize(longLivedTreeDepth))")
+                detail: "long-lived tree has \(nodes) intact nodes, expected \(GCBench.treeSize(longLivedTreeDepth)); \(bad)")
         }
+        let element = m.loadPayload(m[array], referenceCount: 0, at: 1000 * 8, as: Double.self)
         guard element == 1.0 / 1000 else {
             throw WorkloadError.selfCheckFailed(workload: GCBench.name, detail: "array[1000] is \(element), expected 0.001")
         }
         return ["long lived tree of depth \(longLivedTreeDepth) has \(nodes) nodes; array[1000] = \(element)"]
-    }
-
-    @inline(__always)
-    func newNode(_ m: Mutator) throws -> ObjectRef {
-        try m.allocate(shape: GCBench.nodeShape, referenceCount: 2, payloadBytes: 8)
-    }
-
-    /// Builds a tree top-down below `node` (which must be reachable from a root).
-    func populate(_ m: Mutator, _ depth: Int, _ node: ObjectRef) throws {
-        if depth <= 0 { return }
-        let left = try newNode(m)
-        m.store(node, 0, left)
-        let right = try newNode(m)
-        m.store(node, 1, right)
-        setPayload(m, node, depth)
-        try populate(m, depth - 1, left)
-        try populate(m, depth - 1, right)
-    }
-
-    /// Builds a tree bottom-up; the result is unrooted (the caller roots it before allocating).
-    func makeTree(_ m: Mutator, _ depth: Int) throws -> ObjectRef {
-        if depth <= 0 { return try newNode(m) }
-        let frame = m.frame()
-        let left = m.pushRoot(try makeTree(m, depth - 1))
-        let right = try makeTree(m, depth - 1)
-        m.pushRoot(right)
-        let node = try newNode(m)
-        m.store(node, 0, m[left])
-        m.store(node, 1, right)
-        setPayload(m, node, depth)
-        m.popFrame(frame)
-        return node
-    }
-
-    @inline(__always)
-    func setPayload(_ m: Mutator, _ node: ObjectRef, _ depth: Int) {
-        let p = m.payload(node, referenceCount: 2).assumingMemoryBound(to: Int32.self)
-        p[0] = Int32(depth)
-        p[1] = Int32(depth) &* 7
-    }
-
-    func timeConstruction(_ m: Mutator, _ depth: Int) throws {
-        let iterations = numIters(depth)
-        let frame = m.frame()
-        let temp = m.pushRoot()
-        for _ in 0..<iterations {
-            m[temp] = try newNode(m)
-            try populate(m, depth, m[temp])
-            m[temp] = .null
-        }
-        for _ in 0..<iterations {
-            m[temp] = try makeTree(m, depth)
-            m[temp] = .null
-        }
-        m.popFrame(frame)
-    }
-
-    /// Counts the nodes of a populated tree whose payload matches how it was built.
-    func countAndCheck(_ m: Mutator, _ node: ObjectRef, depth: Int) -> Int {
-        if node.isNull { return 0 }
-        var count = 1
-        if depth > 0 {
-            let p = m.payload(node, referenceCount: 2).assumingMemoryBound(to: Int32.self)
-            if p[0] != Int32(depth) || p[1] != Int32(depth) &* 7 { count = 0 }
-        }
-        return count + countAndCheck(m, m.load(node, 0), depth: depth - 1) + countAndCheck(m, m.load(node, 1), depth: depth - 1)
     }
 }
 

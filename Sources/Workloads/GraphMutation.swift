@@ -20,6 +20,7 @@
 // is found; the count and a checksum of the reachable ids are reported.
 
 import ConcurrentGC
+import Pacer
 
 /// The graph-mutation workload.
 public struct GraphMutation: Workload {
@@ -55,9 +56,10 @@ public struct GraphMutation: Workload {
         try MutatorThreads.run(heap: heap, count: threads) { m, index in
             try me.mutate(m, table: table, seed: seed &+ UInt64(index + 1) &* 0x1234_5678_9ABC_DEF1, ids: nextID, thread: index)
         }
-        let result = Box<(Int, Int64)>((0, 0))
-        let failure = Box<String?>(nil)
+        let result = SharedBox<(Int, Int64)>((0, 0))
+        let failure = SharedBox<String?>(nil)
         try MutatorThreads.run(heap: heap, count: 1) { m, _ in
+            if WorkloadDebug.corruptOnePayload { me.corruptOneNode(m, table: table) }
             do { result.value = try me.check(m, table: table) } catch let e as WorkloadError { failure.value = e.description }
         }
         if let f = failure.value { throw WorkloadError.selfCheckFailed(workload: GraphMutation.name, detail: f) }
@@ -66,9 +68,8 @@ public struct GraphMutation: Workload {
 
     func newNode(_ m: Mutator, id: Int64) throws -> ObjectRef {
         let n = try m.allocate(shape: GraphMutation.nodeShape, referenceCount: GraphMutation.fields, payloadBytes: 16)
-        let p = m.payload(n, referenceCount: GraphMutation.fields).assumingMemoryBound(to: Int64.self)
-        p[0] = id
-        p[1] = GraphMutation.hash(id)
+        m.storePayload(n, referenceCount: GraphMutation.fields, at: 0, id)
+        m.storePayload(n, referenceCount: GraphMutation.fields, at: 8, GraphMutation.hash(id))
         return n
     }
 
@@ -157,6 +158,17 @@ public struct GraphMutation: Workload {
         m.popFrame(f)
     }
 
+    /// Test hook: damages the payload hash of the first node the entry table holds.
+    func corruptOneNode(_ m: Mutator, table: GlobalRoot) {
+        for e in 0..<entries {
+            let n = m.load(m.global(table), e)
+            guard !n.isNull else { continue }
+            m.storePayload(n, referenceCount: GraphMutation.fields, at: 8,
+                           m.loadPayload(n, referenceCount: GraphMutation.fields, at: 8, as: Int64.self) ^ 0x40)
+            return
+        }
+    }
+
     /// Walks everything reachable from the table; every node must carry its intact payload.
     func check(_ m: Mutator, table: GlobalRoot) throws -> (Int, Int64) {
         var seen = Set<UInt32>()
@@ -170,11 +182,11 @@ public struct GraphMutation: Workload {
             guard h.shape == GraphMutation.nodeShape, h.referenceCount == GraphMutation.fields else {
                 throw WorkloadError.selfCheckFailed(workload: GraphMutation.name, detail: "\(n) is not a graph node (shape \(h.shape))")
             }
-            let p = m.payload(n, referenceCount: GraphMutation.fields).assumingMemoryBound(to: Int64.self)
-            guard p[1] == GraphMutation.hash(p[0]) else {
-                throw WorkloadError.selfCheckFailed(workload: GraphMutation.name, detail: "node \(n) payload corrupted (id \(p[0]))")
+            let id = m.loadPayload(n, referenceCount: GraphMutation.fields, at: 0, as: Int64.self)
+            guard m.loadPayload(n, referenceCount: GraphMutation.fields, at: 8, as: Int64.self) == GraphMutation.hash(id) else {
+                throw WorkloadError.selfCheckFailed(workload: GraphMutation.name, detail: "node \(n) payload corrupted (id \(id))")
             }
-            checksum = checksum &+ p[0]
+            checksum = checksum &+ id
             for k in 0..<GraphMutation.fields { let c = m.load(n, k); if !c.isNull { stack.append(c) } }
         }
         return (seen.count, checksum)
@@ -187,10 +199,4 @@ final class IDCounter: @unchecked Sendable {
     private var value: Int64
     init(start: Int64) { value = start }
     func next() -> Int64 { monitor.withLock { value += 1; return value } }
-}
-
-/// A value written by one mutator closure and read after the mutators are joined.
-final class Box<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }

@@ -24,6 +24,7 @@
 // is the key's latest. The report gives the hit rate.
 
 import ConcurrentGC
+import Pacer
 import Glibc
 
 /// The LRU cache workload.
@@ -119,10 +120,10 @@ public struct LRUCache: Workload {
         func bucket(_ key: UInt64) -> Int { Int(truncatingIfNeeded: WorkloadRandom.mix(key ^ 0xB0C7)) & (buckets - 1) }
 
         @inline(__always)
-        func key(_ entry: ObjectRef) -> UInt64 { m.payload(entry, referenceCount: 4).load(as: UInt64.self) }
+        func key(_ entry: ObjectRef) -> UInt64 { m.loadPayload(entry, referenceCount: 4, at: 0, as: UInt64.self) }
 
         @inline(__always)
-        func version(_ entry: ObjectRef) -> UInt64 { m.payload(entry, referenceCount: 4).load(fromByteOffset: 8, as: UInt64.self) }
+        func version(_ entry: ObjectRef) -> UInt64 { m.loadPayload(entry, referenceCount: 4, at: 8, as: UInt64.self) }
 
         /// The entry for `key`, or null.
         func lookup(_ key: UInt64) -> ObjectRef {
@@ -143,7 +144,7 @@ public struct LRUCache: Workload {
             }
             if WorkloadDebug.corruptOnePayload, !m.load(cache, LRUCache.cHead).isNull {  // test hook: damage one value
                 let value = m.load(m.load(cache, LRUCache.cHead), LRUCache.eValue)
-                m.payload(value, referenceCount: 0).storeBytes(of: 0xBAD, toByteOffset: 24, as: UInt64.self)
+                m.storePayload(value, referenceCount: 0, at: 24, UInt64(0xBAD))
             }
             try check()
             let rate = gets == 0 ? 0 : Double(hits) / Double(gets)
@@ -178,7 +179,7 @@ public struct LRUCache: Workload {
             m[entrySlot] = e
             let value = try newValue(key, version)
             m.store(m[entrySlot], LRUCache.eValue, value)
-            m.payload(m[entrySlot], referenceCount: 4).storeBytes(of: version, toByteOffset: 8, as: UInt64.self)
+            m.storePayload(m[entrySlot], referenceCount: 4, at: 8, version)
             moveToFront(m[entrySlot])
             m[entrySlot] = .null
         }
@@ -187,11 +188,13 @@ public struct LRUCache: Workload {
         func newValue(_ key: UInt64, _ version: UInt64) throws -> ObjectRef {
             let bytes = LRUCache.valueBytes(key, version)
             let v = try m.allocate(shape: LRUCache.valueShape, referenceCount: 0, payloadBytes: bytes)
-            let p = m.payload(v, referenceCount: 0).assumingMemoryBound(to: UInt64.self)
-            p[0] = key
-            p[1] = version
-            p[2] = UInt64(bytes)
-            for i in 3..<bytes / 8 { p[i] = LRUCache.valueWord(key, version, i) }
+            m.withPayload(v) { raw in
+                let p = raw.bindMemory(to: UInt64.self)
+                p[0] = key
+                p[1] = version
+                p[2] = UInt64(bytes)
+                for i in 3..<bytes / 8 { p[i] = LRUCache.valueWord(key, version, i) }
+            }
             return v
         }
 
@@ -205,24 +208,25 @@ public struct LRUCache: Workload {
             guard h.shape == LRUCache.valueShape, h.referenceCount == 0, h.bytes >= 8 + bytes else {
                 return "value \(v) of key \(key) has shape \(h.shape), \(h.bytes) bytes; expected a \(bytes)-byte value"
             }
-            let p = m.payload(v, referenceCount: 0).assumingMemoryBound(to: UInt64.self)
-            guard p[0] == key, p[1] == version, p[2] == UInt64(bytes) else {
-                return "value \(v) of key \(key) version \(version) is labelled key \(p[0]) version \(p[1]) length \(p[2])"
+            return m.withPayload(v) { raw -> String? in
+                let p = raw.bindMemory(to: UInt64.self)
+                guard p[0] == key, p[1] == version, p[2] == UInt64(bytes) else {
+                    return "value \(v) of key \(key) version \(version) is labelled key \(p[0]) version \(p[1]) length \(p[2])"
+                }
+                for i in 3..<bytes / 8 where p[i] != LRUCache.valueWord(key, version, i) {
+                    return "value of key \(key) version \(version): word \(i) is 0x\(String(p[i], radix: 16)), expected 0x\(String(LRUCache.valueWord(key, version, i), radix: 16))"
+                }
+                return nil
             }
-            for i in 3..<bytes / 8 where p[i] != LRUCache.valueWord(key, version, i) {
-                return "value of key \(key) version \(version): word \(i) is 0x\(String(p[i], radix: 16)), expected 0x\(String(LRUCache.valueWord(key, version, i), radix: 16))"
-            }
-            return nil
         }
 
         /// Inserts a new entry for `key` at the front, evicting the least recently used beyond capacity.
         mutating func insert(_ key: UInt64, _ version: UInt64) throws {
             m[valueSlot] = try newValue(key, version)
             let e = try m.allocate(shape: LRUCache.entryShape, referenceCount: 4, payloadBytes: 16)
-            // No allocation from here on: Swift locals are safe.
-            let p = m.payload(e, referenceCount: 4)
-            p.storeBytes(of: key, as: UInt64.self)
-            p.storeBytes(of: version, toByteOffset: 8, as: UInt64.self)
+            // No safepoint from here on: the references in Swift locals stay valid.
+            m.storePayload(e, referenceCount: 4, at: 0, key)
+            m.storePayload(e, referenceCount: 4, at: 8, version)
             m.store(e, LRUCache.eValue, m[valueSlot])
             m[valueSlot] = .null
             let t = table, b = bucket(key)

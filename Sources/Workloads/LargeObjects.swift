@@ -19,6 +19,7 @@
 // companion carries the id and its hash.
 
 import ConcurrentGC
+import Pacer
 import Glibc
 
 /// The large-objects workload.
@@ -106,21 +107,23 @@ public struct LargeObjects: Workload {
                 let bytes = max(w.minBytes, size())
                 // The companion, then the large object with the companion rooted.
                 let c = try m.allocate(shape: LargeObjects.companionShape, referenceCount: 0, payloadBytes: 16)
-                m.payload(c, referenceCount: 0).storeBytes(of: id, as: UInt64.self)
-                m.payload(c, referenceCount: 0).storeBytes(of: WorkloadRandom.mix(id), toByteOffset: 8, as: UInt64.self)
+                m.storePayload(c, referenceCount: 0, at: 0, id)
+                m.storePayload(c, referenceCount: 0, at: 8, WorkloadRandom.mix(id))
                 m[companion] = c
                 m[big] = try m.allocate(shape: LargeObjects.largeShape, referenceCount: 2, payloadBytes: bytes)
                 m.store(m[big], 0, m[companion])
                 m[companion] = .null
-                var p = m.payload(m[big], referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-                p[0] = id
-                p[1] = UInt64(bytes)
-                for i in 2..<bytes / 8 {
-                    p[i] = LargeObjects.pattern(id, i)
-                    if i & 16383 == 0 {  // a long fill lets collections run; the object is rooted
-                        m.poll()
-                        p = m.payload(m[big], referenceCount: 2).assumingMemoryBound(to: UInt64.self)
+                m.storePayload(m[big], referenceCount: 2, at: 0, id)
+                m.storePayload(m[big], referenceCount: 2, at: 8, UInt64(bytes))
+                var start = 2
+                while start < bytes / 8 {  // a long fill lets collections run between chunks; the object is rooted
+                    let end = min(bytes / 8, start + 16384)
+                    m.withPayload(m[big]) { raw in
+                        let p = raw.bindMemory(to: UInt64.self)
+                        for i in start..<end { p[i] = LargeObjects.pattern(id, i) }
                     }
+                    m.poll()
+                    start = end
                 }
                 m.store(m[win], slot, m[big])
                 m[big] = .null
@@ -135,7 +138,7 @@ public struct LargeObjects: Workload {
                 }
             }
             if WorkloadDebug.corruptOnePayload, let slot = ids.firstIndex(where: { $0 != 0 }) {  // test hook
-                m.payload(m.load(m[win], slot), referenceCount: 2).storeBytes(of: 0xBAD, toByteOffset: 16, as: UInt64.self)
+                m.storePayload(m.load(m[win], slot), referenceCount: 2, at: 16, UInt64(0xBAD))
             }
             var live = 0, liveBytes = 0
             for slot in 0..<w.window {
@@ -160,18 +163,21 @@ public struct LargeObjects: Workload {
             guard h.isLarge, h.shape == LargeObjects.largeShape, h.referenceCount == 2, h.bytes == want else {
                 throw fail("object \(id): header says large \(h.isLarge), shape \(h.shape), \(h.referenceCount) fields, \(h.bytes) bytes; expected a large object of \(want) bytes")
             }
-            let p = m.payload(object, referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-            guard p[0] == id, p[1] == UInt64(bytes) else { throw fail("object \(id) of \(bytes) bytes is labelled \(p[0]), \(p[1]) bytes") }
+            let label = (m.loadPayload(object, referenceCount: 2, at: 0, as: UInt64.self), m.loadPayload(object, referenceCount: 2, at: 8, as: UInt64.self))
+            guard label.0 == id, label.1 == UInt64(bytes) else { throw fail("object \(id) of \(bytes) bytes is labelled \(label.0), \(label.1) bytes") }
             let words = bytes / 8
             var positions = [2, words - 1]
             for _ in 0..<6 { positions.append(2 + rng.below(words - 2)) }
-            for i in positions where p[i] != LargeObjects.pattern(id, i) {
-                throw fail("object \(id): word \(i) of \(words) is 0x\(String(p[i], radix: 16)), expected 0x\(String(LargeObjects.pattern(id, i), radix: 16))")
+            for i in positions {
+                let word = m.loadPayload(object, referenceCount: 2, at: 8 * i, as: UInt64.self)
+                if word != LargeObjects.pattern(id, i) {
+                    throw fail("object \(id): word \(i) of \(words) is 0x\(String(word, radix: 16)), expected 0x\(String(LargeObjects.pattern(id, i), radix: 16))")
+                }
             }
             let c = m.load(object, 0)
             guard !c.isNull, m.header(c).shape == LargeObjects.companionShape else { throw fail("object \(id) lost its companion") }
-            let cp = m.payload(c, referenceCount: 0).assumingMemoryBound(to: UInt64.self)
-            guard cp[0] == id, cp[1] == WorkloadRandom.mix(id) else { throw fail("object \(id): companion carries \(cp[0])") }
+            let cp = (m.loadPayload(c, referenceCount: 0, at: 0, as: UInt64.self), m.loadPayload(c, referenceCount: 0, at: 8, as: UInt64.self))
+            guard cp.0 == id, cp.1 == WorkloadRandom.mix(id) else { throw fail("object \(id): companion carries \(cp.0)") }
             checked += 1
         }
     }

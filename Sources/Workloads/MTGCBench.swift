@@ -20,6 +20,7 @@
 // array[1000] == 1/1000.
 
 import ConcurrentGC
+import Pacer
 
 /// GCBench on several threads at once, with power-law garbage holes between the nodes.
 public struct MTGCBench: Workload {
@@ -75,143 +76,71 @@ public struct MTGCBench: Workload {
         return WorkloadReport(lines: reports.lines)
     }
 
-    /// One thread's program and its hole generator.
-    struct Thread {
-        let bench: MTGCBench
+    /// Nodes with a power-law garbage hole before each.
+    struct HoleNodes: GCBenchNodes {
+        let maxHoleBytes: Int
         var rng: SplitMix64
         var holes = 0
         var holeBytes = 0
 
+        var nodeShape: UInt8 { MTGCBench.nodeShape }
+
+        /// An unrooted garbage object of power-law size, then a node.
+        @inline(__always)
+        mutating func newNode(_ m: Mutator) throws -> ObjectRef {
+            let e = min(rng.next().trailingZeroBitCount, 9)
+            var bytes = 8 << e
+            bytes += 8 * rng.below(1 << e)
+            bytes = min(bytes, maxHoleBytes)
+            let h = try m.allocate(shape: MTGCBench.holeShape, referenceCount: 0, payloadBytes: bytes)
+            m.storePayload(h, referenceCount: 0, UInt64(bytes))
+            holes += 1
+            holeBytes += bytes
+            return try m.allocate(shape: MTGCBench.nodeShape, referenceCount: 2, payloadBytes: 8)
+        }
+    }
+
+    /// One thread's program.
+    struct Thread {
+        let bench: MTGCBench
+        var rng: SplitMix64
+
         mutating func run(_ m: Mutator) throws -> [String] {
+            var trees = GCBenchTrees(nodes: HoleNodes(maxHoleBytes: bench.maxHoleBytes, rng: rng))
             let frame = m.frame()
             defer { m.popFrame(frame) }
             // Stretch the heap.
-            let stretch = m.pushRoot(try makeTree(m, bench.stretchTreeDepth))
-            m[stretch] = .null
+            _ = try trees.makeTree(m, bench.stretchTreeDepth)
 
             // A long-lived tree and array.
-            let longLived = m.pushRoot(try newNode(m))
-            try populate(m, bench.longLivedTreeDepth, m[longLived])
-            let array = m.pushRoot(try m.allocate(shape: MTGCBench.arrayShape, referenceCount: 0, payloadBytes: bench.arraySize * 8))
-            let doubles = m.payload(m[array], referenceCount: 0).assumingMemoryBound(to: Double.self)
-            for i in 0..<bench.arraySize / 2 { doubles[i] = 1.0 / Double(i) }
+            let longLived = m.pushRoot(try trees.nodes.newNode(m))
+            try trees.populate(m, bench.longLivedTreeDepth, longLived)
+            let array = m.pushRoot(try trees.makeArray(m, shape: MTGCBench.arrayShape, count: bench.arraySize))
 
             var d = bench.minTreeDepth
             while d <= bench.maxTreeDepth {
-                try timeConstruction(m, d)
+                try trees.timeConstruction(m, depth: d, iterations: bench.numIters(d))
                 d += 2
             }
 
             if WorkloadDebug.corruptOnePayload {  // test hook: damage one interior node's payload
                 let victim = m.load(m[longLived], 0)
-                m.payload(victim, referenceCount: 2).assumingMemoryBound(to: Int32.self)[1] ^= 0x40
+                m.storePayload(victim, referenceCount: 2, at: 4, m.loadPayload(victim, referenceCount: 2, at: 4, as: Int32.self) ^ 0x40)
             }
 
             // Self-check.
-            let (nodes, bad) = countAndCheck(m, m[longLived])
+            let (nodes, bad) = trees.countIntact(m, m[longLived], depth: bench.longLivedTreeDepth)
             let expected = GCBench.treeSize(bench.longLivedTreeDepth)
             guard nodes == expected, bad.isEmpty else {
                 throw WorkloadError.selfCheckFailed(workload: MTGCBench.name,
                     detail: "long-lived tree has \(nodes) nodes, expected \(expected)" + (bad.isEmpty ? "" : "; " + bad))
             }
-            let element = m.payload(m[array], referenceCount: 0).assumingMemoryBound(to: Double.self)[1000]
+            let element = m.loadPayload(m[array], referenceCount: 0, at: 1000 * 8, as: Double.self)
             guard element == 1.0 / 1000 else {
                 throw WorkloadError.selfCheckFailed(workload: MTGCBench.name, detail: "array[1000] is \(element), expected 0.001")
             }
             return ["long lived tree of depth \(bench.longLivedTreeDepth) has \(nodes) nodes; array[1000] = \(element); "
-                    + "\(holes) holes, \(holeBytes) hole bytes"]
-        }
-
-        /// An unrooted garbage object of power-law size.
-        @inline(__always)
-        mutating func hole(_ m: Mutator) throws {
-            let e = min(rng.next().trailingZeroBitCount, 9)
-            var bytes = 8 << e
-            bytes += 8 * rng.below(1 << e)
-            bytes = min(bytes, bench.maxHoleBytes)
-            let h = try m.allocate(shape: MTGCBench.holeShape, referenceCount: 0, payloadBytes: bytes)
-            m.payload(h, referenceCount: 0).storeBytes(of: UInt64(bytes), as: UInt64.self)
-            holes += 1
-            holeBytes += bytes
-        }
-
-        /// A hole, then a node.
-        @inline(__always)
-        mutating func newNode(_ m: Mutator) throws -> ObjectRef {
-            try hole(m)
-            return try m.allocate(shape: MTGCBench.nodeShape, referenceCount: 2, payloadBytes: 8)
-        }
-
-        @inline(__always)
-        func setPayload(_ m: Mutator, _ node: ObjectRef, _ depth: Int) {
-            let p = m.payload(node, referenceCount: 2).assumingMemoryBound(to: Int32.self)
-            p[0] = Int32(depth)
-            p[1] = Int32(depth) &* 7
-        }
-
-        /// Builds a tree top-down below `node` (which must be reachable from a root).
-        mutating func populate(_ m: Mutator, _ depth: Int, _ node: ObjectRef) throws {
-            if depth <= 0 { return }
-            let f = m.frame()
-            defer { m.popFrame(f) }
-            let parent = m.pushRoot(node)  // `node` is reachable, but keep the handle rooted for the calls below
-            let left = try newNode(m)  // allocate first: `m[parent]` is read after the allocation
-            m.store(m[parent], 0, left)
-            let right = try newNode(m)
-            m.store(m[parent], 1, right)
-            setPayload(m, m[parent], depth)
-            try populate(m, depth - 1, m.load(m[parent], 0))
-            try populate(m, depth - 1, m.load(m[parent], 1))
-        }
-
-        /// Builds a tree bottom-up; the result is unrooted (the caller roots it before allocating).
-        mutating func makeTree(_ m: Mutator, _ depth: Int) throws -> ObjectRef {
-            if depth <= 0 { return try newNode(m) }
-            let f = m.frame()
-            defer { m.popFrame(f) }
-            let left = m.pushRoot(try makeTree(m, depth - 1))
-            let right = m.pushRoot(try makeTree(m, depth - 1))
-            let node = try newNode(m)
-            m.store(node, 0, m[left])
-            m.store(node, 1, m[right])
-            setPayload(m, node, depth)
-            return node
-        }
-
-        mutating func timeConstruction(_ m: Mutator, _ depth: Int) throws {
-            let iterations = bench.numIters(depth)
-            let f = m.frame()
-            defer { m.popFrame(f) }
-            let temp = m.pushRoot()
-            for _ in 0..<iterations {
-                m[temp] = try newNode(m)
-                try populate(m, depth, m[temp])
-                m[temp] = .null
-            }
-            for _ in 0..<iterations {
-                m[temp] = try makeTree(m, depth)
-                m[temp] = .null
-            }
-        }
-
-        /// Counts the long-lived tree's nodes; describes the first node whose payload is wrong.
-        func countAndCheck(_ m: Mutator, _ root: ObjectRef) -> (Int, String) {
-            var visited = 0, good = 0
-            var bad = ""
-            let top = bench.longLivedTreeDepth
-            rootedWalk(m, root, fanout: 2, counter: &visited) { node, level in
-                let depth = top - level
-                let h = m.header(node)
-                let p = m.payload(node, referenceCount: 2).assumingMemoryBound(to: Int32.self)
-                let want: (Int32, Int32) = depth > 0 ? (Int32(depth), Int32(depth) &* 7) : (0, 0)
-                if h.shape == MTGCBench.nodeShape && p[0] == want.0 && p[1] == want.1 {
-                    good += 1
-                } else if bad.isEmpty {
-                    bad = "node \(node) at depth \(depth) has shape \(h.shape), payload (\(p[0]), \(p[1])), expected (\(want.0), \(want.1))"
-                }
-                return true
-            }
-            return (good, bad)
+                    + "\(trees.nodes.holes) holes, \(trees.nodes.holeBytes) hole bytes"]
         }
     }
 }

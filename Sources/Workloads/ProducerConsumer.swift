@@ -23,6 +23,7 @@
 // and the consumer's message count and checksum sum equal the producer's.
 
 import ConcurrentGC
+import Pacer
 
 /// The producer-consumer workload.
 public struct ProducerConsumer: Workload {
@@ -121,15 +122,14 @@ public struct ProducerConsumer: Workload {
             for j in stride(from: length - 1, through: 0, by: -1) {  // built back to front
                 let node = try m.allocate(shape: ProducerConsumer.nodeShape, referenceCount: 1, payloadBytes: 8)
                 let v = ProducerConsumer.value(salt, seq, j)
-                m.payload(node, referenceCount: 1).storeBytes(of: v, as: UInt64.self)  // 4-byte aligned
+                m.storePayload(node, referenceCount: 1, at: 0, v)  // 4-byte aligned
                 m.store(node, 0, m.load(m[msg], 0))
                 m.store(m[msg], 0, node)
                 checksum &+= v
             }
-            let p = m.payload(m[msg], referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-            p[0] = seq
-            p[1] = UInt64(length)
-            p[2] = checksum
+            m.storePayload(m[msg], referenceCount: 2, at: 0, seq)
+            m.storePayload(m[msg], referenceCount: 2, at: 8, UInt64(length))
+            m.storePayload(m[msg], referenceCount: 2, at: 16, checksum)
             // Wait for room: the message is rooted, nothing else is held.
             while !channel.hasRoom() {
                 try m.withSafeRegion { try channel.waitForRoom() }
@@ -173,7 +173,7 @@ public struct ProducerConsumer: Workload {
         }
         if WorkloadDebug.corruptOnePayload {  // test hook: damage a kept message's first node
             let node = m.load(m.load(m[kept], 0), 0)
-            m.payload(node, referenceCount: 1).storeBytes(of: 0xBAD, as: UInt64.self)
+            m.storePayload(node, referenceCount: 1, at: 0, UInt64(0xBAD))
         }
         for k in 0..<min(keptCount, ProducerConsumer.keptSlots) {
             _ = try verify(m, m.load(m[kept], k), salt: salt, context: "kept message in slot \(k)")
@@ -186,8 +186,9 @@ public struct ProducerConsumer: Workload {
         guard !header.isNull else { throw fail("null message") }
         let h = m.header(header)
         guard h.shape == ProducerConsumer.headerShape, h.referenceCount == 2 else { throw fail("\(header) is not a message header (shape \(h.shape))") }
-        let p = m.payload(header, referenceCount: 2).assumingMemoryBound(to: UInt64.self)
-        let seq = p[0], length = Int(p[1]), checksum = p[2]
+        let seq = m.loadPayload(header, referenceCount: 2, at: 0, as: UInt64.self)
+        let length = Int(m.loadPayload(header, referenceCount: 2, at: 8, as: UInt64.self))
+        let checksum = m.loadPayload(header, referenceCount: 2, at: 16, as: UInt64.self)
         var n = 0
         var sum: UInt64 = 0
         var node = m.load(header, 0)
@@ -195,7 +196,7 @@ public struct ProducerConsumer: Workload {
             guard n < maxNodes, m.header(node).shape == ProducerConsumer.nodeShape else {
                 throw fail("message \(seq): node \(n) is \(node) (shape \(m.header(node).shape)), length \(length)")
             }
-            let v = m.payload(node, referenceCount: 1).loadUnaligned(as: UInt64.self)
+            let v = m.loadPayload(node, referenceCount: 1, at: 0, as: UInt64.self)
             guard v == ProducerConsumer.value(salt, seq, n) else {
                 throw fail("message \(seq): node \(n) value 0x\(String(v, radix: 16)), expected 0x\(String(ProducerConsumer.value(salt, seq, n), radix: 16))")
             }

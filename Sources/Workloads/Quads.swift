@@ -15,6 +15,7 @@
 // the hashes equals the sum computed without the heap. Each short-lived tree has its node count.
 
 import ConcurrentGC
+import Pacer
 
 /// The quads workload.
 public struct Quads: Workload {
@@ -86,7 +87,7 @@ public struct Quads: Workload {
             garbageNodes += visited
             if r == rounds - 1 && WorkloadDebug.corruptOnePayload {  // test hook: damage one id
                 let victim = m.load(m.load(m[tree], 2), 1)
-                m.payload(victim, referenceCount: Quads.fanout).assumingMemoryBound(to: UInt64.self)[0] &+= 1
+                m.storePayload(victim, referenceCount: Quads.fanout, at: 0, m.loadPayload(victim, referenceCount: Quads.fanout, at: 0, as: UInt64.self) &+ 1)
             }
             let (count, sum, problem) = check(m, m[tree], salt: salt)
             if let problem {
@@ -103,9 +104,8 @@ public struct Quads: Workload {
 
     func newNode(_ m: Mutator, id: UInt64, salt: UInt64) throws -> ObjectRef {
         let n = try m.allocate(shape: Quads.nodeShape, referenceCount: Quads.fanout, payloadBytes: 16)
-        let p = m.payload(n, referenceCount: Quads.fanout).assumingMemoryBound(to: UInt64.self)
-        p[0] = id
-        p[1] = Quads.hash(salt, id)
+        m.storePayload(n, referenceCount: Quads.fanout, at: 0, id)
+        m.storePayload(n, referenceCount: Quads.fanout, at: 8, Quads.hash(salt, id))
         return n
     }
 
@@ -146,18 +146,19 @@ public struct Quads: Workload {
             let index = preorder  // preorder position of this node
             preorder += 1
             let h = m.header(node)
-            let p = m.payload(node, referenceCount: Quads.fanout).assumingMemoryBound(to: UInt64.self)
+            let p = (m.loadPayload(node, referenceCount: Quads.fanout, at: 0, as: UInt64.self),
+                     m.loadPayload(node, referenceCount: Quads.fanout, at: 8, as: UInt64.self))
             var children = 0
             for k in 0..<Quads.fanout where !m.load(node, k).isNull { children += 1 }
             let wantChildren = level < depth ? Quads.fanout : 0
             if h.shape != Quads.nodeShape || h.referenceCount != Quads.fanout {
                 problem = "node \(node) at preorder \(index) has shape \(h.shape) with \(h.referenceCount) fields"
-            } else if p[0] != index || p[1] != Quads.hash(salt, p[0]) {
-                problem = "node \(node) at preorder \(index) carries id \(p[0]) and hash \(p[1]), expected id \(index) and hash \(Quads.hash(salt, index))"
+            } else if p.0 != index || p.1 != Quads.hash(salt, p.0) {
+                problem = "node \(node) at preorder \(index) carries id \(p.0) and hash \(p.1), expected id \(index) and hash \(Quads.hash(salt, index))"
             } else if children != wantChildren {
                 problem = "node \(index) at level \(level) has \(children) children, expected \(wantChildren)"
             }
-            sum &+= p[1]
+            sum &+= p.1
             return problem == nil
         }
         return (visited, sum, problem)

@@ -6,6 +6,7 @@
 // wait for a thread that is itself waiting for a parked thread).
 
 import ConcurrentGC
+import Pacer
 
 /// Helpers for workload determinism and checksums.
 enum WorkloadRandom {
@@ -17,14 +18,10 @@ enum WorkloadRandom {
         return SplitMix64(seed: base &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
     }
 
-    /// A 64-bit finaliser (Stafford's mix 13): the reference value for payload words.
+    /// A 64-bit finaliser (Stafford's mix 13, SplitMix64's output function one Weyl step on): the
+    /// reference value for payload words.
     @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x &+ 0x9E37_79B9_7F4A_7C15) }
 
     /// `mix` of two values.
     @inline(__always)

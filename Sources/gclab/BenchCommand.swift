@@ -10,9 +10,9 @@ enum BenchCommand {
     usage: gclab bench NAME [options]
       alloc    ns per object: Mutator.allocate vs a bare bump-pointer loop
                [--objects N (10000000)] [--repeat R (9)] [--region SIZE (8M)]
-      barrier  ns per reference store, marking off and on, per barrier, vs a plain store
+      barrier  ns per reference store, barrier off and on, per collector and barrier, vs a plain store
                [--stores N (20000000)] [--repeat R (7)]
-      mark     marking throughput on a large live graph: stop-the-world vs concurrent marker
+      mark     marking throughput on a large live graph, per collector (1 and 2 workers where it has them)
                [--nodes N (2000000)] [--repeat R (5)]
       flip     Baker's treadmill flip on rings of 1K, 32K and 1M cells (should not depend on size),
                against one pass over every cell (what a sweep would at least cost) [--repeat R (101)]
@@ -60,12 +60,6 @@ enum BenchCommand {
         let s = xs.sorted()
         return s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
     }
-}
-
-/// A mutable value handed to a mutator closure and read after the mutators have been joined.
-final class Box<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }
 
 private extension String {

@@ -1,5 +1,5 @@
-// `gclab list`: every workload, collector, barrier, root mode and pacer, with a line of description and
-// their parameters.
+// `gclab list`: every workload, collector (with what it takes and its own options, from its traits),
+// barrier and pacer, with a line of description and their parameters.
 
 import ConcurrentGC
 import Pacer
@@ -8,25 +8,32 @@ import Workloads
 enum ListCommand {
     static func main(_ args: [String]) throws {
         let o = try OptionParser(args, valueOptions: [], flagOptions: ["help"])
-        if o.flag("help") { print("usage: gclab list\n  lists every workload, collector, barrier, root mode and pacer with its parameters"); return }
-        func row(_ name: String, _ text: String) { print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(text)") }
+        if o.flag("help") { print("usage: gclab list\n  lists every workload, collector, barrier and pacer with its parameters"); return }
+        func row(_ name: String, _ text: String) {
+            // Names longer than the column keep their own width (never cut).
+            print("  \(name.count < 18 ? name.padding(toLength: 18, withPad: " ", startingAt: 0) : name + " ") \(text)")
+        }
         print("workloads (--workload; all take --threads, --scale small|default|large, --seed):")
         for w in WorkloadRegistry.all {
             row(w.name, w.summary)
             row("", "parameters: " + w.parameterSummary)
         }
         print("collectors (--collector):")
-        for c in CollectorKind.allCases { row(c.rawValue, c.summary) }
-        print("barriers (--barrier, concurrent collector):")
-        for b in BarrierKind.allCases { row(b.rawValue, b.summary) }
-        print("root modes (--roots, concurrent collector):")
-        row(RootsMode.stw.rawValue, "every stack scanned in the mark-start pause")
-        row(RootsMode.handshake.rawValue, "each thread scans its own stack at its next safepoint (hybrid, dijkstra, steele)")
+        for c in CollectorKind.allCases {
+            row(c.name, c.summary)
+            let t = c.traits
+            var takes: [String] = []
+            if !t.barriers.isEmpty { takes.append("--barrier") }
+            if t.markWorkers != nil { takes.append("--mark-workers") }
+            takes.append("--pacer gogc" + t.pacers.map { "|" + $0.rawValue }.joined())
+            row("", "takes: " + takes.joined(separator: ", ") + "; pauses: " + t.pauseKinds.map(\.name).joined(separator: ", "))
+            for o in t.options { row("", "--\(o.name) \(o.valuesDescription) (default \(o.defaultValue)): \(o.summary)") }
+        }
+        print("barriers (--barrier; \(CollectorKind.names { !$0.traits.barriers.isEmpty })):")
+        for b in BarrierKind.allCases { row(b.name + b.aliases.map { "/" + $0 }.joined(), b.summary) }
         print("pacers (gclab run --pacer, gclab pacer-sim --pacer, gclab tune --pacer):")
-        row("gogc", "no pacing: collect when the heap reaches live x (1 + GOGC/100); fixed assist ratio (run only; default for stw)")
-        for p in PacerKind.allCases { row(p.rawValue, p.summary + (p == .go121 ? " (default for concurrent)" : "")) }
+        row("gogc", "no pacing: collect when the heap reaches live x (1 + GOGC/100); fixed assist ratio (run only)")
+        for p in PacerKind.allCases { row(p.rawValue, p.summary) }
         print("heap: --heap-max SIZE (1G), --gogc N (100), --heap-minimum SIZE (4M), --verify (checkmark after every mark, poison freed memory)")
-        print("concurrent collector: --mark-workers N (default: the pacer's worker plan; 1 with --pacer gogc; 0 = incremental),")
-        print("                      --incremental-k K (2, --pacer gogc only), --unsafe (needs --verify)")
     }
 }

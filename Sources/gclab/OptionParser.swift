@@ -3,6 +3,7 @@
 // gclab takes `--name value` and `--flag` options only. Every subcommand declares the options it knows;
 // anything else is refused with one clear line (exit code 2, see main.swift), never a crash.
 
+import ConcurrentGC
 import Foundation
 
 /// A mistake in what the user typed: printed as one line, exit code 2.
@@ -104,22 +105,4 @@ struct OptionParser {
         }
         return n
     }
-}
-
-/// Parses `123`, `64K`, `512M`, `1G`, `2GiB`, `1.5G` (binary multiples). Nil when malformed.
-func parseByteSize(_ text: String) -> Int? {
-    var s = text.trimmingCharacters(in: .whitespaces).uppercased()
-    for suffix in ["IB", "B"] where s.hasSuffix(suffix) && s.count > suffix.count {
-        s.removeLast(suffix.count)
-        break
-    }
-    var multiplier = 1.0
-    if let last = s.last, let m = ["K": 1024.0, "M": 1048576.0, "G": 1073741824.0, "T": 1099511627776.0][String(last)] {
-        multiplier = m
-        s.removeLast()
-    }
-    guard !s.isEmpty, let x = Double(s), x.isFinite, x >= 0 else { return nil }
-    let bytes = x * multiplier
-    guard bytes < 9.0e18 else { return nil }
-    return Int(bytes)
 }

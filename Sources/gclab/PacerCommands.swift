@@ -148,7 +148,7 @@ enum TuneCommand {
         }
 
         let started = Date()
-        let result = try search.run()
+        let result = try search.run { n, body in DispatchQueue.concurrentPerform(iterations: n, execute: body) }  // points in parallel
         try result.csvTable.write(toDirectory: out, name: "tune.csv")
         report(result, search: search, seconds: Date().timeIntervalSince(started),
                path: (out as NSString).appendingPathComponent("tune.csv"))

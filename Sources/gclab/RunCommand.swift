@@ -7,40 +7,50 @@ import Pacer
 import Workloads
 
 enum RunCommand {
+    /// Options of every collector plan (each applies to the plans that declare it).
+    static var planOptions: [PlanOption] { CollectorKind.allPlanOptions }
     static let valueOptions: Set<String> = Set(["workload", "scale", "collector", "threads", "gogc", "heap-max", "seed", "out",
-                                                "barrier", "roots", "mark-workers", "incremental-k", "pacer", "heap-minimum",
-                                                "treadmill-k"])
-        .union(PacerOptions.parameterNames)
+                                                "barrier", "mark-workers", "pacer", "heap-minimum"])
+        .union(PacerOptions.parameterNames).union(planOptions.map(\.name))
     static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe", "gctrace"]
 
-    static let help = """
-    usage: gclab run [options]
-      --workload NAME   workload to run (default gcbench; `gclab list` shows all)
-      --scale S         small | default | large (default: default)
-      --collector NAME  \(CollectorKind.allCases.map(\.rawValue).joined(separator: " | ")) (default concurrent)
-      --barrier NAME    concurrent/treadmill write barrier: dijkstra | yuasa (satb) | hybrid | steele | none
-                        (default yuasa; none needs --unsafe)
-      --roots MODE      stw | handshake: roots scanned in the mark-start pause or by each thread (default stw)
-      --mark-workers N  background mark threads, 0...64; 0 = incremental (default: the pacer's worker
-                        plan, Go's dedicated + fractional workers; 1 with --pacer gogc; 0 for treadmill)
-      --incremental-k K bytes a mutator scans per byte it allocates while marking, with --pacer gogc (default 2)
-      --treadmill-k K   treadmill collector: scan steps (grey cells blackened) per allocation, Baker's k (default 2)
-      --pacer NAME      gogc | fixed | go15 | go118 | go121: what sets the trigger, goal, assist ratio and
-                        workers (default go121 for concurrent, gogc for stw; gogc = live x (1 + GOGC/100))
-      --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes);
-                        needs --verify, which keeps what they lose alive and counts it
-      --threads N       mutator threads, 1...256 (default 1)
-      --gogc N          heap growth between collections, percent of live (default 100)
-      --heap-minimum SIZE  the heap goal (trigger, with --pacer gogc) never goes below this (default 4M)
-      --heap-max SIZE   most memory the heap may commit, e.g. 512M, 2G (default 1G)
-      --seed N          random seed for workloads that use one (default 1)
-      --verify          run the checkmark verifier after every mark; poison freed memory
-      --out DIR         output directory (default: a new folder under results/)
-      --quiet           print nothing but errors
-      --gctrace         one line per collection on stderr, in the format of Go's GODEBUG=gctrace=1
-    pacer parameters (Go's defaults; not with --pacer gogc):
-    \(PacerOptions.parameterHelp(excluding: ["gogc", "heap-minimum"]))
-    """
+    static var help: String {
+        let planLines = CollectorKind.allCases.flatMap { kind in
+            kind.traits.options.map { o in
+                "  --\(o.name) \(o.valuesDescription)".padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + " \(kind.name): \(o.summary) (default \(o.defaultValue))"
+            }
+        }.joined(separator: "\n")
+        return """
+        usage: gclab run [options]
+          --workload NAME   workload to run (default gcbench; `gclab list` shows all)
+          --scale S         small | default | large (default: default)
+          --collector NAME  \(CollectorKind.allCases.map(\.name).joined(separator: " | ")) (default \(CollectorKind.runDefault))
+          --barrier NAME    write barrier of \(CollectorKind.names { !$0.traits.barriers.isEmpty }): \(BarrierKind.allCases.map(\.name).joined(separator: " | "))
+                            (default yuasa, alias satb; none needs --unsafe)
+          --mark-workers N  background mark threads of \(CollectorKind.names { $0.traits.markWorkers != nil }), 0...64; 0 = incremental
+                            (default: the pacer's worker plan, Go's dedicated + fractional workers; 1 without
+                            a pacer; 0 for treadmill)
+          --pacer NAME      gogc | \(PacerKind.allCases.map(\.rawValue).joined(separator: " | ")): what sets the trigger, goal, assist
+                            ratio and workers, for \(CollectorKind.names { !$0.traits.pacers.isEmpty }) (default \(CollectorKind.allCases.map { "\($0.traits.defaultPacer?.rawValue ?? "gogc") for \($0.name)" }.joined(separator: ", ")));
+                            gogc = collect at live x (1 + GOGC/100)
+          --unsafe          allow configurations that lose objects (barrier none, yuasa with handshakes);
+                            needs --verify, which keeps what they lose alive and counts it
+          --threads N       mutator threads, 1...256 (default 1)
+          --gogc N          heap growth between collections, percent of live (default 100)
+          --heap-minimum SIZE  the heap goal (trigger, with --pacer gogc) never goes below this (default 4M)
+          --heap-max SIZE   most memory the heap may commit, e.g. 512M, 2G (default 1G)
+          --seed N          random seed for workloads that use one (default 1)
+          --verify          run the checkmark verifier after every mark; poison freed memory
+          --out DIR         output directory (default: a new folder under results/)
+          --quiet           print nothing but errors
+          --gctrace         one line per collection on stderr, in the format of Go's GODEBUG=gctrace=1
+        options of one collector:
+        \(planLines)
+        pacer parameters (Go's defaults; not with --pacer gogc):
+        \(PacerOptions.parameterHelp(excluding: ["gogc", "heap-minimum"]))
+        """
+    }
 
     /// Everything `gclab run` was asked to do, validated.
     struct Request {
@@ -60,60 +70,66 @@ enum RunCommand {
         try execute(request)
     }
 
-    /// Validates every option before anything runs or is written.
+    /// "--NAME applies to --collector A or B only", naming the plans whose traits accept it.
+    static func notApplicable(_ option: String, _ accepts: (CollectorKind) -> Bool) -> UsageError {
+        UsageError("--\(option) applies to --collector \(CollectorKind.names(where: accepts)) only")
+    }
+
+    /// Validates every option before anything runs or is written. What applies to which collector comes
+    /// from the plans' traits alone.
     static func parse(_ o: OptionParser) throws -> Request {
         let workloadName = o.string("workload") ?? "gcbench"
         guard let workloadType = WorkloadRegistry.named(workloadName) else {
             throw UsageError("unknown workload '\(workloadName)' (known: \(WorkloadRegistry.all.map { $0.name }.joined(separator: ", ")))")
         }
         let scaleName = try o.choice("scale", WorkloadScale.allCases.map(\.rawValue), default: "default")
-        let collectorName = try o.choice("collector", CollectorKind.allCases.map(\.rawValue), default: CollectorKind.concurrent.rawValue)
+        let collectorName = try o.choice("collector", CollectorKind.allCases.map(\.name), default: CollectorKind.runDefault.name)
+        let kind = CollectorKind(name: collectorName)!
+        let traits = kind.traits
         var config = HeapConfiguration()
-        config.collector = CollectorKind(rawValue: collectorName)!
-        let concurrent = config.collector == .concurrent
-        let treadmill = config.collector == .treadmill
-        if !concurrent, let given = ["roots", "incremental-k"].first(where: { o.string($0) != nil }) {
-            throw UsageError("--\(given) applies to --collector concurrent only")
+        config.collector = kind
+        for option in planOptions where o.string(option.name) != nil && !traits.options.contains(option) {
+            throw notApplicable(option.name) { $0.traits.options.contains(option) }
         }
-        if config.collector == .stw, let given = ["barrier", "mark-workers"].first(where: { o.string($0) != nil }) ?? (o.flag("unsafe") ? "unsafe" : nil) {
-            throw UsageError("--\(given) applies to --collector concurrent or treadmill only")
+        if traits.barriers.isEmpty, let given = o.string("barrier") != nil ? "barrier" : o.flag("unsafe") ? "unsafe" : nil {
+            throw notApplicable(given) { !$0.traits.barriers.isEmpty }
         }
-        if !treadmill && o.string("treadmill-k") != nil {
-            throw UsageError("--treadmill-k applies to --collector treadmill only")
+        if traits.markWorkers == nil && o.string("mark-workers") != nil {
+            throw notApplicable("mark-workers") { $0.traits.markWorkers != nil }
         }
-        config.treadmillK = try o.int("treadmill-k", default: 2, range: 1...1_000_000)
-        if treadmill, let pacer = o.string("pacer"), pacer != "gogc" {
-            throw UsageError("--pacer \(pacer) does not apply to --collector treadmill: Baker's k paces it, and the GOGC trigger decides its flips")
+        let pacerName = try o.choice("pacer", ["gogc"] + PacerKind.allCases.map(\.rawValue),
+                                     default: traits.defaultPacer?.rawValue ?? "gogc")
+        config.pacer = PacerKind(rawValue: pacerName)
+        if let pacer = config.pacer, !traits.pacers.contains(pacer) {
+            throw UsageError("--pacer \(pacer.rawValue) does not apply to --collector \(kind)"
+                             + (traits.pacerNote.map { ": " + $0 } ?? " (it takes: \((["gogc"] + traits.pacers.map(\.rawValue)).joined(separator: ", ")))"))
         }
-        let barrierName = o.string("barrier") ?? "yuasa"
+        let barrierName = o.string("barrier") ?? BarrierKind.yuasa.name
         guard let barrier = BarrierKind(name: barrierName) else {
-            throw UsageError("invalid value '\(barrierName)' for --barrier (expected one of: dijkstra, yuasa, satb, hybrid, steele, none)")
+            throw UsageError("invalid value '\(barrierName)' for --barrier (expected one of: \(BarrierKind.allCases.flatMap { [$0.name] + $0.aliases }.joined(separator: ", ")))")
         }
         config.barrier = barrier
-        config.roots = RootsMode(rawValue: try o.choice("roots", RootsMode.allCases.map(\.rawValue), default: "stw"))!
+        for option in traits.options {
+            guard let text = o.string(option.name) else { continue }
+            switch option.parse(text) {
+            case .success(let value): config.set(option, value)
+            case .failure(let error): throw UsageError(error.description)
+            }
+        }
         config.gogc = try o.int("gogc", default: 100, range: 1...100_000)
-        let pacerName = try o.choice("pacer", ["gogc"] + PacerKind.allCases.map(\.rawValue),
-                                     default: concurrent ? PacerKind.go121.rawValue : "gogc")
-        config.pacer = PacerKind(rawValue: pacerName)
-        config.markWorkers = try o.int("mark-workers", default: treadmill ? 0 : config.pacer == nil ? 1 : -1, range: 0...64)
+        config.markWorkers = try o.int("mark-workers", default: kind.defaultMarkWorkers(pacer: config.pacer) ?? 0, range: 0...64)
         config.minimumTriggerBytes = try o.bytes("heap-minimum", default: 4 << 20, range: (64 << 10)...(1 << 40))
-        if let kind = config.pacer {
-            config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: kind, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
+        if let pacer = config.pacer {
+            config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: pacer, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
             config.pacerConfig.gogc = config.gogc
             config.pacerConfig.heapMinimum = config.minimumTriggerBytes
             if let problem = config.pacerConfig.validationError() { throw UsageError(problem) }
         } else if let given = PacerParameter.all.first(where: { !["gogc", "heap-minimum"].contains($0.name) && o.string($0.name) != nil }) {
             throw UsageError("--\(given.name) is a parameter of the pacers \(PacerKind.allCases.map(\.rawValue).joined(separator: ", ")), not of --pacer gogc")
         }
-        if config.pacer != nil && o.string("incremental-k") != nil {
-            throw UsageError("--incremental-k applies to --pacer gogc only: the other pacers set the assist ratio themselves")
-        }
-        config.assistRatio = try o.double("incremental-k", default: 2.0, range: 0...1_000_000)
         config.allowUnsafe = o.flag("unsafe")
         config.verify = o.flag("verify")
-        if concurrent && config.markWorkers == 0 && config.assistRatio == 0 && config.pacer == nil {
-            throw UsageError("--mark-workers 0 needs --incremental-k above 0: nobody else would mark")
-        }
+        if let refusal = kind.refusal(config) { throw UsageError(refusal) }
         if let reason = config.unsafeReason {
             guard config.allowUnsafe else { throw UsageError(reason + " (add --unsafe --verify to run it anyway)") }
             guard config.verify else {
@@ -131,12 +147,13 @@ enum RunCommand {
         if FileManager.default.fileExists(atPath: outPath, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw UsageError("--out \(outPath) exists and is not a directory")
         }
-        let run = RunConfiguration(workload: workloadName, scale: scaleName, collector: collectorName,
-                                   barrier: config.collector != .stw ? config.barrier.rawValue : "n/a",
-                                   roots: concurrent ? config.roots.rawValue : "n/a",
-                                   markWorkers: config.collector != .stw ? config.markWorkers : 0,
-                                   treadmillK: treadmill ? config.treadmillK : 0, pacer: pacerName,
-                                   threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
+        let run = RunConfiguration(workload: workloadName, scale: scaleName, collector: kind,
+                                   barrier: traits.barriers.isEmpty ? "n/a" : config.barrier.name,
+                                   markWorkers: traits.markWorkers == nil ? 0 : config.markWorkers,
+                                   planOptions: planOptions.map { option in
+                                       (option.name, traits.options.contains(option) ? config.value(of: option).description : "n/a")
+                                   },
+                                   pacer: pacerName, threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
                                    verify: config.verify)
         return Request(run: run, heap: config, workload: workloadType, scale: WorkloadScale(rawValue: scaleName)!,
                        outDir: URL(fileURLWithPath: outPath), quiet: o.flag("quiet"), gctrace: o.flag("gctrace"))
@@ -196,10 +213,7 @@ enum RunCommand {
         func ms(_ ns: UInt64) -> String { String(format: "%.3f ms", Double(ns) / 1e6) }
         func mb(_ b: Int) -> String { String(format: "%.1f MB", Double(b) / 1e6) }
         for line in report.lines { print(line) }
-        let workers = config.markWorkers < 0 ? "paced" : String(config.markWorkers)
-        let plan = config.collector == "concurrent" ? "concurrent/\(config.barrier) roots=\(config.roots) workers=\(workers)" : config.collector
-        let pacer = " pacer=\(config.pacer)"
-        print("\(config.workload) on \(plan)\(pacer), \(config.threads) thread(s): \(status) in \(ms(wallNs))")
+        print("\(config.workload) on \(config.planDescription), \(config.threads) thread(s): \(status) in \(ms(wallNs))")
         print("  allocated \(mb(heap.allocatedBytes)); \(s.gcCycles) collections; peak heap \(mb(heap.peakHeapBytes)), committed \(mb(heap.peakCommittedBytes))")
         print("  pauses: \(s.pauseCount), total \(ms(s.pauseTotalNs)), p50 \(ms(s.pauseP50Ns)), p99 \(ms(s.pauseP99Ns)), max \(ms(s.pauseMaxNs))")
         if config.verify { print("  verifier: \(s.lostObjects) lost objects") }

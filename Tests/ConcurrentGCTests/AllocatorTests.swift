@@ -21,7 +21,7 @@ final class AllocatorTests: XCTestCase {
             for _ in 0..<5000 { blocks.insert(try m.allocate(shape: 1, referenceCount: 0, payloadBytes: 56).offset >> HeapGeometry.blockShift) }
             // 5000 × 64 bytes = 312.5 KiB: at least 10 blocks.
             XCTAssertGreaterThanOrEqual(blocks.count, 10)
-            XCTAssertEqual(heap.space.blocksInUse, blocks.count)
+            XCTAssertEqual(heap.committedBytes, blocks.count * HeapGeometry.blockBytes, "every block committed is in use")
         }
     }
 
@@ -40,7 +40,7 @@ final class AllocatorTests: XCTestCase {
                         _ = try node(m, -1)
                     }
                 }
-                let before = heap.space.blocksInUse
+                let before = heap.committedBytes
                 m.collect()
                 var reused = 0
                 for i in 0..<5000 {
@@ -52,7 +52,7 @@ final class AllocatorTests: XCTestCase {
                         XCTAssertTrue(heap.isValidObject(n))
                     }
                 }
-                XCTAssertEqual(heap.space.blocksInUse, before, "no fresh block needed: holes suffice")
+                XCTAssertEqual(heap.committedBytes, before, "\(collector): no fresh block needed: the freed lines or cells suffice")
                 XCTAssertEqual(reused, 5000, "every new object went into a hole of a block with survivors")
                 let (count, sum) = walkList(m, m[keep])
                 XCTAssertEqual(count, (20_000 + 11) / 12)
@@ -69,14 +69,14 @@ final class AllocatorTests: XCTestCase {
             for i in 0..<2000 {
                 // Alternate small nodes and 2 KiB medium objects that rarely fit the current hole.
                 let big = try m.allocate(shape: 3, referenceCount: 1, payloadBytes: 2048)
-                m.payload(big, referenceCount: 1).storeBytes(of: i, as: Int.self)
+                m.storePayload(big, referenceCount: 1, at: 0, i)
                 m.store(big, 0, m[head])
                 m[head] = big
                 _ = try node(m, i)
             }
             var n = m[head], expected = 1999
             while !n.isNull {
-                XCTAssertEqual(m.payload(n, referenceCount: 1).loadUnaligned(as: Int.self), expected)
+                XCTAssertEqual(m.loadPayload(n, referenceCount: 1, at: 0, as: Int.self), expected)
                 expected -= 1
                 n = m.load(n, 0)
             }
@@ -91,15 +91,15 @@ final class AllocatorTests: XCTestCase {
                 let kept = m.pushRoot(try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 100_000))
                 XCTAssertGreaterThanOrEqual(m[kept].offset, heap.largeObjectStart)
                 XCTAssertTrue(m.header(m[kept]).isLarge)
-                m.payload(m[kept]).storeBytes(of: 0xC0FFEE, toByteOffset: 99_992, as: Int.self)
+                m.storePayload(m[kept], referenceCount: 0, at: 99_992, 0xC0FFEE)
                 // 1 MiB objects, all garbage: 64 of them need collections to fit in 16 MiB.
                 for _ in 0..<64 { _ = try m.allocate(shape: 4, referenceCount: 0, payloadBytes: 1 << 20) }
                 m.collect()
-                XCTAssertEqual(heap.treadmill.largeObjectCount, 1, "\(collector)")
-                XCTAssertEqual(m.payload(m[kept]).load(fromByteOffset: 99_992, as: Int.self), 0xC0FFEE)
-                XCTAssertNil(heap.treadmill.checkInvariants())
+                XCTAssertEqual(heap.largeObjectSpace.largeObjectCount, 1, "\(collector)")
+                XCTAssertEqual(m.loadPayload(m[kept], referenceCount: 0, at: 99_992, as: Int.self), 0xC0FFEE)
+                XCTAssertNil(heap.largeObjectSpace.checkInvariants())
                 // The freed cells stay in their ring (no sweep) until memory is short; trimming returns them.
-                heap.uncommit(heap.treadmill.trimFreeLargeCells())
+                heap.accounting.pointee.uncommit(heap.largeObjectSpace.trimFreeLargeCells())
                 XCTAssertLessThan(heap.committedBytes, 1 << 20, "\(collector)")
             }
             XCTAssertGreaterThan(heap.collectionCount, 1)

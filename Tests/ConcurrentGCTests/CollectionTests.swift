@@ -80,7 +80,7 @@ final class CollectionTests: XCTestCase {
         }
         let pauses = heap.stats.pauses
         XCTAssertEqual(pauses.count, heap.collectionCount)
-        XCTAssertTrue(pauses.allSatisfy { $0.kind == "stw-gc" && $0.durationNs > 0 })
+        XCTAssertTrue(pauses.allSatisfy { $0.kind == .stopTheWorld && $0.durationNs > 0 })
         XCTAssertEqual(pauses.map(\.cycle), Array(1...pauses.count))
         let samples = heap.stats.heapSamples
         XCTAssertGreaterThanOrEqual(samples.count, 2 * heap.collectionCount)

@@ -49,8 +49,8 @@ final class ObjectLayoutTests: XCTestCase {
             XCTAssertEqual(h.referenceCount, 3)
             XCTAssertEqual(h.bytes, 32)
             for i in 0..<3 { XCTAssertTrue(m.load(o, i).isNull) }
-            let p = m.payload(o)
-            for i in 0..<12 { XCTAssertEqual(p.load(fromByteOffset: i, as: UInt8.self), 0) }
+            for i in 0..<12 { XCTAssertEqual(m.loadPayload(o, referenceCount: 3, at: i, as: UInt8.self), 0) }
+            m.withPayload(o) { bytes in XCTAssertEqual(bytes.count, 12) }
             XCTAssertEqual(o.offset % 8, 0)
             XCTAssertFalse(o.isNull)
         }

@@ -32,7 +32,7 @@ final class PacerIntegrationTests: XCTestCase {
         let cycles = try steadyRun(.go121)
         // Not the last cycle: it can start after the program's last allocation, when its mutator has left
         // and no root is left to mark (nothing marked, utilization 0; seen in CI on a loaded machine).
-        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(5).dropLast()
+        let steady = cycles.filter { $0.reason == .trigger }.dropFirst(5).dropLast()
         XCTAssertGreaterThanOrEqual(steady.count, 5, "too few cycles: \(cycles.count)")
         let mean = steady.reduce(0.0) { $0 + $1.peakOverGoal } / Double(steady.count)
         XCTAssertGreaterThanOrEqual(mean, 0.9, "peak/goal per cycle: \(steady.map(\.peakOverGoal))")
@@ -48,7 +48,7 @@ final class PacerIntegrationTests: XCTestCase {
     /// With a pacer the trigger comes from it, not from GOGC alone: it sits inside the runway.
     func testThePacersTriggerStartsTheCycle() throws {
         let cycles = try steadyRun(.go118)
-        let steady = cycles.filter { $0.reason == "trigger" }.dropFirst(3)
+        let steady = cycles.filter { $0.reason == .trigger }.dropFirst(3)
         XCTAssertFalse(steady.isEmpty)
         for c in steady {
             XCTAssertGreaterThanOrEqual(c.heapAtTriggerBytes, c.triggerBytes, "a cycle starts once the heap reaches the trigger")

@@ -27,12 +27,12 @@ func node(_ m: Mutator, _ value: Int, _ left: ObjectRef = .null, _ right: Object
     let n = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)
     m.store(n, 0, left)
     m.store(n, 1, right)
-    m.payload(n, referenceCount: 2).storeBytes(of: value, as: Int.self)
+    m.storePayload(n, referenceCount: 2, at: 0, value)
     m.popFrame(f)
     return n
 }
 
-func value(_ m: Mutator, _ n: ObjectRef) -> Int { m.payload(n, referenceCount: 2).load(as: Int.self) }
+func value(_ m: Mutator, _ n: ObjectRef) -> Int { m.loadPayload(n, referenceCount: 2, at: 0, as: Int.self) }
 
 /// Builds a linked list of `count` nodes rooted in a new root slot; values count-1...0 from the head.
 func rootedList(_ m: Mutator, count: Int) throws -> RootSlot {

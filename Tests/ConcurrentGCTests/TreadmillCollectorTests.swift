@@ -16,7 +16,7 @@ final class TreadmillCollectorTests: XCTestCase {
         config.minimumTriggerBytes = 64 << 10
         config.gogc = gogc
         config.verify = true
-        config.treadmillK = k
+        if collector == .treadmill { config.treadmillK = k }
         config.markWorkers = workers
         config.barrier = barrier
         config.debugCheckTreadmillRings = checks
@@ -53,7 +53,7 @@ final class TreadmillCollectorTests: XCTestCase {
                 }
             }
             heap.finish()
-            XCTAssertNil(heap.treadmill.checkInvariants(), "\(collector) \(barrier)")
+            XCTAssertNil(heap.largeObjectSpace.checkInvariants(), "\(collector) \(barrier)")
             XCTAssertEqual(heap.stats.lostObjectCount, 0, "\(collector) \(barrier) workers \(workers)")
             XCTAssertGreaterThanOrEqual(heap.collectionCount, 3, "\(collector) \(barrier)")  // explicit collections may coincide
             for c in heap.stats.cycles {
@@ -81,13 +81,13 @@ final class TreadmillCollectorTests: XCTestCase {
     /// Baker's pacing: with R live cells, k scan steps per allocation finish a cycle's marking after R/k
     /// allocations. With an allocation budget per cycle of R/k (GOGC = 100/k) the marking is done by the
     /// flip, give or take the batching (cells are counted in use when a thread's cache takes them, up to
-    /// `CellCache.batch` allocations early, and steps are paid `stepBatch` at a time), so the flip pause
+    /// `CellAllocator.batch` allocations early, and steps are paid `CellAllocator.workBatch` at a time), so the flip pause
     /// scans (almost) nothing. With half that budget (GOGC = 50/k) it is not, and the flip pause finishes
     /// a large part of it.
     func testMarkingAtBakersBoundFinishesBeforeTheFlip() throws {
         let cellBytes = 24
         for k in [1, 2, 4] {
-            let slack = (CellCache.batch * k + TreadmillCollector.stepBatch) * cellBytes
+            let slack = (CellAllocator.batch * k + CellAllocator.workBatch) * cellBytes
             let atBound = try churn(k: k, gogc: 100 / k)
             XCTAssertGreaterThan(atBound.count, 5, "k \(k)")
             for c in atBound {
@@ -108,7 +108,7 @@ final class TreadmillCollectorTests: XCTestCase {
             XCTAssertEqual(c.largeObjectBytesFreed, c.treadmillWhiteCells * 24, "cycle \(c.cycle): white cells are freed")
             XCTAssertGreaterThanOrEqual(c.treadmillBlackCells, 5_000)
             XCTAssertEqual(c.markedBytes + c.blackAllocatedBytes, c.treadmillBlackCells * 24, "cycle \(c.cycle)")
-            XCTAssertEqual(c.treadmillK, 2)
+            XCTAssertEqual(c.planColumns["treadmill_k"], "2")
         }
     }
 
@@ -137,17 +137,18 @@ final class TreadmillCollectorTests: XCTestCase {
     func testDijkstraNeedsTheFlipToGreyTheRootsAgain() throws {
         for skip in [false, true] {
             let heap = try heap(.treadmill, k: 1, barrier: .dijkstra, checks: false)
-            heap.debugSkipFlipRescan = skip
+            (heap.collector as! TreadmillCollector).debugSkipFlipRescan = skip
+            let space = heap.largeObjectSpace
             try withMutator(heap) { m in
                 let x = m.pushRoot(try node(m, 1, try node(m, 2)))
                 m.collect()  // two flips: X and W are now white, and the roots (X) grey
-                XCTAssertEqual(heap.treadmill.isReached(m[x].raw), true)
+                XCTAssertEqual(space.isReached(m[x].raw), true)
                 let w = m.pushRoot(m.load(m[x], 0))
-                XCTAssertFalse(heap.treadmill.isReached(m[w].raw), "W is white")
+                XCTAssertFalse(space.isReached(m[w].raw), "W is white")
                 m.store(m[x], 0, .null)
-                for _ in 0..<(2 * TreadmillCollector.stepBatch) { _ = try node(m, 0) }  // Baker's steps scan X
-                XCTAssertEqual(heap.treadmill.greyTotal.load(ordering: .relaxed), 0)
-                XCTAssertFalse(heap.treadmill.isReached(m[w].raw), "W is still white: only the stack holds it")
+                for _ in 0..<(2 * CellAllocator.workBatch) { _ = try node(m, 0) }  // Baker's steps scan X
+                XCTAssertEqual(space.greyTotal.pointee.load(ordering: .relaxed), 0)
+                XCTAssertFalse(space.isReached(m[w].raw), "W is still white: only the stack holds it")
                 m.collect()
                 if !skip { XCTAssertEqual(value(m, m[w]), 2) }
             }

@@ -65,18 +65,6 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(t.text, "a,b\n1,\"x,y\"\n")
     }
 
-    func testAtomicWriteLeavesOnlyTheFinalFile() throws {
-        let dir = NSTemporaryDirectory() + "gclab-csv-\(getpid())-\(UInt64.random(in: 0...UInt64.max))/nested"
-        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
-        var t = CSVTable(header: ["k"])
-        t.append(["1"])
-        try t.write(toDirectory: dir, name: "out.csv")
-        t.append(["2"])
-        try t.write(toDirectory: dir, name: "out.csv")   // replaces the existing file
-        XCTAssertEqual(try String(contentsOfFile: dir + "/out.csv", encoding: .utf8), "k\n1\n2\n")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.csv"])
-    }
-
     func testCyclesCSVHasRequiredColumns() throws {
         let r = try Simulator.run(scenario: .steady, kind: .go118, config: Scenario.steady.configure(),
                                   options: SimulationOptions(cycles: 3))

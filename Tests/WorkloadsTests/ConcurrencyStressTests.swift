@@ -17,7 +17,7 @@ final class ConcurrencyStressTests: XCTestCase {
         var config = HeapConfiguration()
         config.collector = collector
         config.barrier = barrier
-        config.roots = roots
+        if collector == .concurrent { config.roots = roots }
         config.markWorkers = markWorkers
         config.verify = true
         config.allowUnsafe = unsafe

@@ -5,6 +5,7 @@
 
 import ConcurrentGC
 import Pacer
+import Pacer
 @testable import Workloads
 import XCTest
 
@@ -173,7 +174,7 @@ final class WorkloadSuiteTests: XCTestCase {
     /// The Zipf sampler follows P(k) ∝ 1/(k+1) for s = 1.
     func testZipfSampler() {
         let zipf = ZipfSampler(count: 100, exponent: 1.0)
-        var rng = Workloads.SplitMix64(seed: 3)
+        var rng = SplitMix64(seed: 3)
         var counts = [Int](repeating: 0, count: 100)
         let draws = 200_000
         for _ in 0..<draws { counts[zipf.sample(&rng)] += 1 }

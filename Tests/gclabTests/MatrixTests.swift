@@ -46,25 +46,30 @@ final class MatrixTests: XCTestCase {
 
     /// The columns of a matrix summary.csv, as documented in results/README.md.
     static let documentedColumns = [
-        "run_id", "repeat", "workload", "scale", "collector", "barrier", "roots", "mark_workers", "treadmill_k", "pacer", "threads", "seed", "gogc",
+        "run_id", "repeat", "workload", "scale", "collector", "barrier", "mark_workers", "roots", "incremental_k", "treadmill_k",
+        "pacer", "threads", "seed", "gogc",
         "heap_max_bytes", "verify", "heap", "heap_minimum_bytes", "unsafe", "status", "wall_ns", "allocated_bytes",
         "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns", "pause_p95_ns",
         "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes", "peak_committed_bytes",
         "peak_over_goal_mean", "gc_cpu_fraction", "assist_fraction", "mmu_1ms", "mmu_10ms", "mmu_100ms", "lost_objects", "reason",
     ]
 
-    /// Baker's k is a dimension of the treadmill collector only: stw runs once, the treadmill once per k.
+    /// Baker's k is a dimension of the treadmill collector only: stw runs once, the treadmill once per k
+    /// (under the option's own name and its older plural alike).
     func testTreadmillKIsADimensionOfTheTreadmillOnly() throws {
         let dir = temp.appendingPathComponent("tk")
         let r = try run(["matrix"] + small + ["--collectors", "stw,treadmill", "--treadmill-ks", "1,4", "--out", dir.path, "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let (_, rows) = try csv(dir.appendingPathComponent("summary.csv"))
         XCTAssertEqual(rows.map { "\($0["collector"]!) \($0["treadmill_k"]!) \($0["pacer"]!)" },
-                       ["stw 0 gogc", "treadmill 1 gogc", "treadmill 4 gogc"])
+                       ["stw n/a gogc", "treadmill 1 gogc", "treadmill 4 gogc"])
         XCTAssertTrue(rows.allSatisfy { $0["status"] == "ok" }, "\(rows)")
         let bad = try run(["matrix"] + small + ["--collectors", "stw", "--treadmill-ks", "2", "--out", dir.path + "-bad"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("treadmill"), bad.stderr)
+        let same = try run(["matrix"] + small + ["--collectors", "stw,treadmill", "--treadmill-k", "1,4", "--out", dir.path + "-name", "--quiet"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertEqual(try csv(URL(fileURLWithPath: dir.path + "-name").appendingPathComponent("summary.csv")).1.count, 3)
     }
 
     func testMatrixRunsTheCrossProductAndWritesTheDocumentedSummary() throws {

@@ -3,13 +3,16 @@
 //   bits  0..23  size in granules (objects up to 128 MiB)
 //   bits 24..47  number of reference fields (up to 16 M)
 //   bits 48..55  shape id: what the workload says the object is (a tree node, an array, ...)
-//   bits 56..59  GC flags (bit 56: lives in the large-object space)
+//   bits 56..59  GC flags: bit 56 lives in the large-object space; bits 57..58 the forwarding state of a
+//                moving collector (0 in place, 1 busy: a copier claimed it, 2 forwarded); bit 59 free
+//   (forwarded:  bits 0..31 hold the reference of the copy, whose header has the size, fields and shape)
 //   bits 60..63  tag 0b1010: a word without it is not a header (freed, poisoned or never allocated),
 //                which is how verify mode catches a use of freed memory.
 //
 // Layout of an object: [header: 8 bytes][reference fields: 4 bytes each][payload: untraced bytes],
 // rounded up to the 8-byte granule. The header is written once, by the allocating thread, before the
-// object is reachable; the collector only reads it. Mark state is not in the header but in side tables
+// object is reachable; a non-moving collector only reads it, a moving one replaces it by a forwarding
+// header (with a compare-and-swap through busy when several threads may copy). Mark state is not in the header but in side tables
 // (see SideTables.swift), so that marking never writes object memory.
 
 /// A decoded object header.
@@ -24,6 +27,9 @@ public struct ObjectHeader: Equatable {
     @usableFromInline static let tag: UInt64 = 0xA << 60
     @usableFromInline static let tagMask: UInt64 = 0xF << 60
     @usableFromInline static let largeFlag: UInt64 = 1 << 56
+    @usableFromInline static let forwardingMask: UInt64 = 3 << 57
+    @usableFromInline static let busyState: UInt64 = 1 << 57
+    @usableFromInline static let forwardedState: UInt64 = 2 << 57
     /// The largest object, in bytes, a header can describe.
     public static let maxObjectBytes = ((1 << 24) - 1) * HeapGeometry.granuleBytes
     /// The most reference fields an object can have.
@@ -59,7 +65,29 @@ public struct ObjectHeader: Equatable {
     @inlinable @inline(__always)
     public var isLarge: Bool { bits & ObjectHeader.largeFlag != 0 }
 
-    /// True when the word carries the header tag (a live, allocated object).
+    /// True when a moving collector copied the object: `forwardee` is its new reference.
+    @inlinable @inline(__always)
+    public var isForwarded: Bool { bits & ObjectHeader.forwardingMask == ObjectHeader.forwardedState }
+
+    /// True while a copier holds the object (it is being copied; its fields are as before).
+    @inlinable @inline(__always)
+    public var isBusy: Bool { bits & ObjectHeader.forwardingMask == ObjectHeader.busyState }
+
+    /// The copy's reference, for a forwarded header.
+    @inlinable @inline(__always)
+    public var forwardee: ObjectRef { ObjectRef(raw: UInt32(truncatingIfNeeded: bits)) }
+
+    /// The header a moving collector leaves behind: the object now lives at `copy`.
+    @inlinable @inline(__always)
+    public static func forwarded(to copy: ObjectRef) -> ObjectHeader {
+        ObjectHeader(bits: ObjectHeader.tag | ObjectHeader.forwardedState | UInt64(copy.raw))
+    }
+
+    /// This header with the busy state set (a copier's claim).
+    @inlinable @inline(__always)
+    public var claimed: ObjectHeader { ObjectHeader(bits: (bits & ~ObjectHeader.forwardingMask) | ObjectHeader.busyState) }
+
+    /// True when the word carries the header tag (an allocated object, possibly forwarded).
     @inlinable @inline(__always)
     public var isValid: Bool { bits & ObjectHeader.tagMask == ObjectHeader.tag }
 

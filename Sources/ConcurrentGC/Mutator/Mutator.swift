@@ -3,12 +3,16 @@
 // A `Mutator` is a handle (one pointer) to a thread's context; copying it is free and involves no
 // reference counting. Use it only on the thread that registered it.
 //
-// Rules for workloads:
-// - Every reference held across an allocation (or a `poll()`) must be reachable from a root: a shadow
-//   stack slot (`pushRoot`), a global root, or a field of a rooted object. References in Swift locals are
-//   not roots.
-// - Reference fields are read and written only with `load` and `store`, so barriers can be added here
-//   without touching workloads. Payload bytes are untraced and accessed through `payload(_:)`.
+// Rules for workloads (what lets every plan, moving ones included, find and update every reference):
+// - A safepoint is any allocation, `poll()`, `collect()` or `withSafeRegion`: a collection may run there,
+//   and a moving collector may move any object. Every reference held across a safepoint must be in a root
+//   slot (`pushRoot`), a global root, or a field of a rooted object, and must be read from there again
+//   after it: a reference kept in a Swift local is not a root, and after a safepoint it may be stale.
+// - No raw address of an object is held across a safepoint. Payload bytes are read and written with
+//   `loadPayload`/`storePayload`, or inside `withPayload`, whose body may not reach a safepoint (verify
+//   mode stops the process if it does, exit code 3).
+// - Reference fields are read and written only with `load` and `store`, so barriers apply without the
+//   workload knowing which plan runs.
 // - A loop that runs long without allocating calls `poll()`; a thread about to block wraps the wait in
 //   `withSafeRegion`.
 
@@ -31,28 +35,18 @@ public struct Mutator {
     // MARK: Allocation
 
     /// Allocates an object with `referenceCount` reference fields (all null) and `payloadBytes` of zeroed
-    /// untraced payload, tagged with `shape`. The fast path bumps a thread-local cursor, writes the header
-    /// and zeroes the body; everything else (next hole, new block, large object, collection, safepoint)
-    /// is in `allocateSlow`.
+    /// untraced payload, tagged with `shape`. A safepoint. The fast path bumps a thread-local cursor (or,
+    /// under a plan of size-class cells, pops a cached cell), writes the header and zeroes the body;
+    /// everything else is the allocator's slow path (Alloc/).
     @inlinable @inline(__always)
     public func allocate(shape: UInt8, referenceCount: Int, payloadBytes: Int) throws(HeapError) -> ObjectRef {
         let bytes = ObjectHeader.objectBytes(referenceCount: referenceCount, payloadBytes: payloadBytes)
         let header = ObjectHeader(granules: bytes &>> HeapGeometry.granuleShift, referenceCount: referenceCount, shape: shape)
-        let cursor = ctx.pointee.tlab.cursor
-        let end = cursor &+ bytes
-        if _fastPath(end <= ctx.pointee.tlab.limit && bytes <= HeapGeometry.largeObjectThreshold
-                        && (referenceCount | payloadBytes) >= 0) {
-            ctx.pointee.tlab.cursor = end
-            let object = ctx.pointee.base + cursor
-            object.storeBytes(of: header.bits, as: UInt64.self)
-            // Zero the fields and payload here, where the header store brings the line into the cache
-            // anyway (as HotSpot's inline TLAB path does), instead of a separate pass over each hole.
-            var word = 8
-            while word < bytes {
-                object.storeBytes(of: 0, toByteOffset: word, as: UInt64.self)
-                word &+= 8
+        if _fastPath(bytes <= HeapGeometry.largeObjectThreshold && (referenceCount | payloadBytes) >= 0) {
+            if let object = BumpAllocator.allocateFast(ctx, bytes: bytes, header: header) { return object }
+            if ctx.pointee.allocator == .cells, let object = CellAllocator.allocateFast(ctx, bytes: bytes, header: header) {
+                return object
             }
-            return ObjectRef(offset: cursor)
         }
         return try allocateSlow(bytes: bytes, referenceCount: referenceCount, payloadBytes: payloadBytes, shape: shape)
     }
@@ -71,13 +65,13 @@ public struct Mutator {
         return ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
     }
 
-    /// Writes reference field `index` of `object`, through the write barrier while marking.
+    /// Writes reference field `index` of `object`, through the plan's barrier while it is on.
     @inlinable @inline(__always)
     public func store(_ object: ObjectRef, _ index: Int, _ value: ObjectRef) {
         if ctx.pointee.verify { verifyAccess(object, field: index) }
         let slot = field(object, index)
         if _slowPath(ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0) {
-            barrierSlow(slot, source: object, value: value)
+            ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), object.raw, value.raw)
             return
         }
         slot.pointee.store(value.raw, ordering: .releasing)
@@ -92,19 +86,40 @@ public struct Mutator {
         return ObjectHeader(bits: (ctx.pointee.base + object.offset).load(as: UInt64.self))
     }
 
-    /// The untraced payload bytes of `object` (after its reference fields). Valid until the object dies.
-    /// The payload is 8-byte aligned when the object has an even number of reference fields, else only
-    /// 4-byte aligned (use `loadUnaligned` for 8-byte values then).
     @inlinable @inline(__always)
-    public func payload(_ object: ObjectRef) -> UnsafeMutableRawPointer {
-        ctx.pointee.base + (object.offset &+ ObjectHeader.payloadOffset(referenceCount: header(object).referenceCount))
+    func payloadAddress(_ object: ObjectRef, referenceCount: Int, offset: Int, size: Int) -> UnsafeMutableRawPointer {
+        if ctx.pointee.verify { verifyPayloadAccess(object, referenceCount: referenceCount, offset: offset, size: size) }
+        return ctx.pointee.base + (object.offset &+ ObjectHeader.payloadOffset(referenceCount: referenceCount) &+ offset)
     }
 
-    /// The payload of an object known to have `referenceCount` reference fields (saves a header read).
+    /// Reads a `T` at byte `offset` of the payload (the untraced bytes after the reference fields) of
+    /// `object`, which has `referenceCount` reference fields. Any alignment.
     @inlinable @inline(__always)
-    public func payload(_ object: ObjectRef, referenceCount: Int) -> UnsafeMutableRawPointer {
-        if ctx.pointee.verify { verifyAccess(object, field: -1) }
-        return ctx.pointee.base + (object.offset &+ ObjectHeader.payloadOffset(referenceCount: referenceCount))
+    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, referenceCount: Int, at offset: Int = 0,
+                                                as type: T.Type = T.self) -> T {
+        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size).loadUnaligned(as: T.self)
+    }
+
+    /// Writes `value` at byte `offset` of the payload of `object` (with `referenceCount` fields).
+    @inlinable @inline(__always)
+    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, referenceCount: Int, at offset: Int = 0, _ value: T) {
+        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size)
+            .storeBytes(of: value, as: T.self)
+    }
+
+    /// Runs `body` with the payload of `object` as raw bytes, for bulk access (an array's elements). The
+    /// address is valid only inside `body`, which must not reach a safepoint (allocate, poll, collect,
+    /// enter a safe region): a moving collector could move the object there. Verify mode stops the
+    /// process when it does. Split long loops into several calls with a `poll()` between them.
+    @inlinable @inline(__always)
+    public func withPayload<R>(_ object: ObjectRef, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        let h = header(object)
+        let offset = ObjectHeader.payloadOffset(referenceCount: h.referenceCount)
+        let bytes = UnsafeMutableRawBufferPointer(start: ctx.pointee.base + (object.offset &+ offset), count: h.bytes &- offset)
+        if !ctx.pointee.verify { return try body(bytes) }
+        enterRawAccess()
+        defer { leaveRawAccess() }
+        return try body(bytes)
     }
 
     // MARK: Roots
@@ -113,10 +128,8 @@ public struct Mutator {
     @inlinable @inline(__always)
     @discardableResult
     public func pushRoot(_ value: ObjectRef = .null) -> RootSlot {
-        let i = ctx.pointee.rootCount
-        if _slowPath(i == ctx.pointee.rootCapacity) { growRoots() }
-        ctx.pointee.roots[i] = value.raw
-        ctx.pointee.rootCount = i &+ 1
+        let i = ctx.pointee.roots.count
+        ctx.pointee.roots.push(value.raw)
         return RootSlot(index: i)
     }
 
@@ -129,25 +142,25 @@ public struct Mutator {
 
     /// Marks the current shadow-stack depth; `popFrame` returns to it.
     @inlinable @inline(__always)
-    public func frame() -> RootFrame { RootFrame(depth: ctx.pointee.rootCount) }
+    public func frame() -> RootFrame { RootFrame(depth: ctx.pointee.roots.count) }
 
     /// Drops every root slot pushed since `frame`.
     @inlinable @inline(__always)
-    public func popFrame(_ frame: RootFrame) { ctx.pointee.rootCount = frame.depth }
+    public func popFrame(_ frame: RootFrame) { ctx.pointee.roots.count = frame.depth }
 
     /// Number of root slots in use.
-    public var rootDepth: Int { ctx.pointee.rootCount }
+    public var rootDepth: Int { ctx.pointee.roots.count }
 
     /// Reads a global root.
     public func global(_ root: GlobalRoot) -> ObjectRef {
-        ObjectRef(raw: ctx.pointee.heap.takeUnretainedValue().globals.slots[root.index].load(ordering: .acquiring))
+        ObjectRef(raw: ctx.pointee.heap._withUnsafeGuaranteedRef { $0.globals.slots[root.index].load(ordering: .acquiring) })
     }
 
-    /// Writes a global root (through the write barrier while marking: globals are shared like the heap).
+    /// Writes a global root (through the barrier while it is on: globals are shared like the heap).
     public func setGlobal(_ root: GlobalRoot, _ value: ObjectRef) {
-        let slot = ctx.pointee.heap.takeUnretainedValue().globals.slots + root.index
+        let slot = ctx.pointee.heap._withUnsafeGuaranteedRef { $0.globals.slots + root.index }
         if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
-            barrierSlow(slot, source: .null, value: value)
+            ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), 0, value.raw)
         } else {
             slot.pointee.store(value.raw, ordering: .releasing)
         }
@@ -155,28 +168,33 @@ public struct Mutator {
 
     // MARK: Safepoints
 
-    /// A safepoint: parks here if a collector asked the world to stop. One relaxed load when not.
+    /// A safepoint: parks here if a collector asked the world to stop. One relaxed load when not (two in
+    /// verify mode, which also checks that no `withPayload` is open).
     @inlinable @inline(__always)
     public func poll() {
-        if _slowPath(ctx.pointee.pollFlag.pointee.load(ordering: .relaxed) != 0) { pollSlow() }
+        if _slowPath(ctx.pointee.pollFlag.pointee.load(ordering: .relaxed) | UInt32(truncatingIfNeeded: ctx.pointee.rawAccessDepth) != 0) {
+            pollSlow()
+        }
     }
 
     /// Runs `body` (which must not touch the heap) as a safe region: collections go ahead without
     /// waiting for this thread. Use around blocking waits.
     public func withSafeRegion<T>(_ body: () throws -> T) rethrows -> T {
+        checkNoRawAccess("withSafeRegion")
         let record = ctx.pointee.record.takeUnretainedValue()
-        let world = ctx.pointee.heap.takeUnretainedValue().world
+        let world = ctx.pointee.heap._withUnsafeGuaranteedRef { $0.world }
         world.enterSafeRegion(record)
         defer { world.leaveSafeRegion(record) }
         return try body()
     }
 
-    /// Runs a full collection now (with the concurrent collector: waits, assisting, for a whole cycle
-    /// that starts after this call).
+    /// Runs a full collection now (with a concurrent plan: waits, assisting, for a whole cycle that starts
+    /// after this call). A safepoint.
     public func collect() {
+        checkNoRawAccess("collect")
         let heap = ctx.pointee.heap.takeUnretainedValue()
-        heap.collector.collectFully(requester: ctx.pointee.record.takeUnretainedValue(), reason: "explicit",
-                                    observedCycle: heap.cycles.load(ordering: .relaxed))
+        heap.collector.collectFully(requester: ctx.pointee.record.takeUnretainedValue(), reason: .explicit,
+                                    observedCycle: heap.completedCycles)
     }
 }
 

@@ -1,63 +1,83 @@
-// A mutator's thread-local state, in raw memory that never moves, so that the allocation fast path, the
+// A mutator's thread-local state, in raw memory that never moves, so that the allocation fast paths, the
 // barrier and the root operations reach it through one pointer with no reference counting.
+//
+// What is here is what every plan's mutators share: the allocators a plan can select (their fast-path
+// fields first), the shadow stack, the flags the fast paths test, the write barrier's slow path the plan
+// installed, and a pointer to the plan's own per-mutator state (`planState`, a value of the plan's type,
+// which only that plan reads: Plan/<Name>/). As in MMTk, a plan picks its allocators; it does not add fields.
 
 import Synchronization
+
+/// Which allocator's fast path `Mutator.allocate` tries after the bump region misses.
+@usableFromInline
+enum AllocatorKind: UInt8 {
+    /// Bump allocation only (Immix holes): a miss goes straight to the slow path.
+    case bump
+    /// The treadmill's size-class cells, from this thread's cell cache.
+    case cells
+}
+
+/// The slow path of the write barrier, installed by the plan: (context, slot, source, value). The store
+/// itself is the slow path's job. A C function pointer: calling it involves no reference counting.
+@usableFromInline
+typealias WriteBarrierSlowPath = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32, UInt32) -> Void
 
 /// Per-mutator state. Only its owning thread touches it, except the collector while the world is stopped.
 @usableFromInline
 struct MutatorContext {
-    /// The main allocation region (small objects).
-    @usableFromInline var tlab = BumpRegion()
+    /// The bump allocator; its current region is what the allocation fast path bumps.
+    @usableFromInline var bump = BumpAllocator()
+    /// The allocator tried when the bump region misses.
+    @usableFromInline var allocator = AllocatorKind.bump
+    /// The cell allocator (plans whose objects are treadmill cells).
+    @usableFromInline var cells = CellAllocator()
     @usableFromInline let base: UnsafeMutableRawPointer
     @usableFromInline let pollFlag: UnsafeMutablePointer<Atomic<UInt32>>
-    /// Non-zero while the concurrent collector marks: reference stores take `barrierSlow`.
+    /// Non-zero while the plan's barrier is on: reference stores take `writeBarrierSlow`.
     @usableFromInline let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
+    /// The plan's barrier slow path (a plain store until the plan installs its own).
+    @usableFromInline var writeBarrierSlow: WriteBarrierSlowPath
     /// Verify mode: check object headers on every access.
     @usableFromInline let verify: Bool
     /// The shadow stack of root slots.
-    @usableFromInline var roots: UnsafeMutablePointer<UInt32>
-    @usableFromInline var rootCount: Int = 0
-    @usableFromInline var rootCapacity: Int
+    @usableFromInline var roots: RawStack<UInt32>
+    /// Verify mode: > 0 inside `withPayload`, where reaching a safepoint is a workload bug (a raw address
+    /// would be held across it). `poll()` tests it with the poll flag.
+    @usableFromInline var rawAccessDepth = 0
+    /// The allocation fast paths' state while a `withPayload` body runs in verify mode (closed meanwhile).
+    var rawAccessSavedLimit = 0
+    var rawAccessSavedAllocator = AllocatorKind.bump
 
-    /// Second region for medium objects (over a line) that do not fit the current hole (Immix overflow).
-    var overflow = BumpRegion()
     let heap: Unmanaged<Heap>
     var record: Unmanaged<MutatorRecord>
-    /// The heap's write barrier.
-    let barrier: BarrierKind
-    /// Objects this thread greyed, not yet handed to the mark pool.
-    let shadeBuffer: UnsafeMutablePointer<UInt32>
-    var shadeCount = 0
-    static let shadeCapacity = 256
-    /// Bytes of the objects this thread shaded, not yet added to the heap's count.
-    var shadedBytes = 0
-    var shadedObjects = 0
-    /// Whether this thread's roots were scanned in the current cycle (hybrid barrier, handshakes).
-    var stackScanned = true
-    /// Barrier slow-path executions since the last mark termination.
+    /// Barrier slow-path executions since the plan last collected the count.
     var barrierSlowCount = 0
-    /// Scan work (bytes) this thread owes the marker, and the assist time it spent, this cycle.
-    var assistDebtBytes = 0
-    var assistNs: UInt64 = 0
-    var assistScannedBytes = 0
-    /// Assists not yet handed to the heap's statistics (flushed at mark termination and unregistration,
-    /// so assists take no shared lock).
-    var activities: [ActivityRecord] = []
-    /// Treadmill collector: the size class where this thread's last scan step found work, and the scan
-    /// steps it owes (paid `TreadmillCollector.stepBatch` at a time).
-    var scanHint = 0
-    var scanStepsOwed = 0
-    /// Treadmill collector: cells (and their bytes) this thread allocated since the last flip, not yet
-    /// added to the collector's count. Allocated black, they survive the cycle without being reached.
-    var cycleAllocatedCells = 0
-    var cycleAllocatedCellBytes = 0
-    /// Treadmill collector: bytes of objects allocated, not yet added to the heap's count.
-    var pendingAllocatedBytes = 0
-    /// Treadmill collector: this thread's free cells, the collector and its space (nil under the others;
-    /// unmanaged so that the allocation path and the barrier reach them without reference counting).
-    var cellCache: CellCache? = nil
-    var treadmillCollector: Unmanaged<TreadmillCollector>? = nil
-    var treadmillSpace: Unmanaged<TreadmillSpace>? = nil
+    /// What allocation does while the barrier is on (the plan sets it; see Alloc/AllocationWhileMarking).
+    var whileMarking = AllocationWhileMarking()
+    /// The plan's own per-mutator state, or nil (Plan/<Name>/: only that plan casts it).
+    var planState: UnsafeMutableRawPointer? = nil
+
+    init(heap: Heap, record: MutatorRecord, rootCapacity: Int) {
+        base = heap.base
+        pollFlag = heap.world.pollFlag
+        barrierFlag = heap.barrierFlag
+        verify = heap.configuration.verify
+        roots = RawStack(capacity: rootCapacity)
+        self.heap = Unmanaged.passUnretained(heap)
+        self.record = Unmanaged.passUnretained(record)
+        writeBarrierSlow = plainStoreSlowPath
+    }
+}
+
+/// The barrier slow path of a plan that has no barrier: the store alone.
+let plainStoreSlowPath: WriteBarrierSlowPath = { ctx, slot, source, value in
+    slot.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.store(value, ordering: .releasing)
+}
+
+extension UnsafeMutablePointer where Pointee == MutatorContext {
+    /// The plan's per-mutator state, as the plan's type `T` (only the plan that installed it may ask).
+    @inline(__always)
+    func planState<T>(_: T.Type) -> UnsafeMutablePointer<T> { pointee.planState.unsafelyUnwrapped.assumingMemoryBound(to: T.self) }
 }
 
 /// The registry entry of a mutator: owns its context.
@@ -69,28 +89,13 @@ final class MutatorRecord {
 
     init(heap: Heap, id: Int) {
         self.id = id
-        let capacity = max(16, heap.configuration.rootSlotsPerMutator)
         ctx = .allocate(capacity: 1)
-        let roots = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        ctx.initialize(to: MutatorContext(base: heap.base, pollFlag: heap.world.pollFlag,
-                                          barrierFlag: heap.barrierFlag,
-                                          verify: heap.configuration.verify, roots: roots,
-                                          rootCapacity: capacity, heap: Unmanaged.passUnretained(heap),
-                                          record: Unmanaged.passUnretained(self),
-                                          barrier: heap.configuration.barrier,
-                                          shadeBuffer: .allocate(capacity: MutatorContext.shadeCapacity)))
-        if let collector = heap.treadmillCollector {
-            ctx.pointee.cellCache = CellCache()
-            ctx.pointee.treadmillCollector = .passUnretained(collector)
-            ctx.pointee.treadmillSpace = .passUnretained(heap.treadmill)
-        }
+        ctx.initialize(to: MutatorContext(heap: heap, record: self, rootCapacity: max(16, heap.configuration.rootSlotsPerMutator)))
     }
 
-    /// Frees the context; the record must be unregistered.
+    /// Frees the context; the record must be unregistered and the plan's state freed.
     func destroy() {
-        ctx.pointee.roots.deallocate()
-        ctx.pointee.shadeBuffer.deallocate()
-        ctx.pointee.cellCache?.free()
+        ctx.pointee.roots.free()
         ctx.deinitialize(count: 1)
         ctx.deallocate()
     }

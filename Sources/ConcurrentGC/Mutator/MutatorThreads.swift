@@ -27,6 +27,15 @@ public enum MutatorThreads {
     }
 }
 
+/// A value written by mutator closures and read once they are joined (`MutatorThreads.run` waits for
+/// them, which orders the writes before the reads). Not for values read while the threads run.
+public final class SharedBox<T>: @unchecked Sendable {
+    /// The value.
+    public var value: T
+    /// A box holding `value`.
+    public init(_ value: T) { self.value = value }
+}
+
 /// The first error reported by any of several threads.
 final class ErrorBox: @unchecked Sendable {
     private let monitor = Monitor()

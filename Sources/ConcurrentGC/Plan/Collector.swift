@@ -1,39 +1,36 @@
-// A collector plan: decides when and how the heap is collected. The heap calls `collect` from an
-// allocation slow path (trigger reached, or no block left) or on explicit request; the plan stops the
-// world as it needs, marks with `Marker`, lets the spaces sweep, and sets the next trigger.
+// What a collector plan implements. The heap calls it when a mutator arrives or leaves, when the heap in
+// use reaches the trigger, when memory runs out or a collection is asked for, at a pending handshake, and
+// at teardown. A plan owns its spaces (how it shares the reservation), its threads, and the state it keeps
+// per mutator (installed in `mutatorArriving`, a value of its own type behind `MutatorContext.planState`).
+// It marks with the shared `Marker` or its own tracer, and ends every cycle through `Heap.finishCycle`
+// (CycleEnd.swift). Its traits (what the command line may ask of it) are in its `CollectorKind`.
 //
-// To add a collector: add a case to `CollectorKind`, write a `Collector` in Plan/, create it in
-// `Heap.init`, and run it under the checkmark verifier in the tests (see docs/ARCHITECTURE.md).
+// Calls come from slow paths and pauses only; fast paths reach the plan through the context it set up
+// (the allocators it selected, its barrier slow path), never through this protocol.
 
-/// A collection policy.
+/// A collector plan's runtime side.
 protocol Collector: AnyObject {
+    /// The plan's large-object space (every plan keeps objects over 8 KiB in a treadmill space).
+    var largeObjectSpace: TreadmillSpace { get }
+    /// A mutator is being registered (not yet running): select its allocators, install the barrier's
+    /// slow path and the plan's per-mutator state.
+    func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>)
+    /// A mutator is unregistering (under the world's monitor, no pause running): retire its buffers,
+    /// take its counts and free the plan's state.
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>)
     /// The heap in use reached the trigger (from `requester`'s allocation slow path). `observedCycle` is
     /// the cycle count it saw: if a collection completed since, there is nothing to do.
     func triggered(requester: MutatorRecord, observedCycle: Int)
     /// Returns once a whole collection has completed after `observedCycle` (explicit request, or no
     /// memory left). `requester` is nil for a thread that is not a mutator.
-    func collectFully(requester: MutatorRecord?, reason: String, observedCycle: Int)
-    /// `ctx`'s mutator allocated `allocatedBytes` while a concurrent mark runs: do its share of marking.
-    func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int)
-    /// `ctx`'s mutator reached a safepoint while a root handshake is pending: scan its own roots.
+    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int)
+    /// `ctx`'s mutator reached a safepoint while a handshake is pending.
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>)
-    /// `ctx`'s mutator is unregistering (its buffers are already retired and flushed).
-    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>)
-    /// Stops the collector's threads (heap teardown; no mutator is registered).
+    /// Stops the collector's threads, finishing a cycle in progress (heap teardown or `Heap.finish`).
     func shutdown()
 }
 
 extension Collector {
-    func assist(_ ctx: UnsafeMutablePointer<MutatorContext>, allocatedBytes: Int) {}
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
-    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
     func shutdown() {}
-}
-
-extension Heap {
-    /// GOGC-style trigger: the next collection starts when the heap in use reaches the live heap grown
-    /// by GOGC percent (never below the minimum).
-    func gogcTrigger(liveBytes: Int) -> Int {
-        max(configuration.minimumTriggerBytes, liveBytes + liveBytes * configuration.gogc / 100)
-    }
 }

@@ -26,9 +26,12 @@ final class ImmixSpace {
     enum BlockState: UInt8 { case unused, free, owned, retired, unswept, recyclable, full }
 
     let base: UnsafeMutableRawPointer
-    let blockCount: Int
     let markBitmap: MarkBitmap
     let lineMarks: LineMarkTable
+    /// Where new blocks come from (shared with the other spaces of the block region).
+    let blocks: BlockPool
+    /// The heap's size counters (allocators count through the space they allocate in).
+    let accounting: UnsafeMutablePointer<HeapAccounting>
     /// Poison free lines when sweeping (verify mode), so a use of freed memory is caught.
     let poison: Bool
 
@@ -38,7 +41,8 @@ final class ImmixSpace {
     private var freeBlocks: [Int32] = []
     private var recyclableBlocks: [Int32] = []
     private var unsweptBlocks: [Int32] = []
-    private var highWater = 1  // block 0 is never used: it keeps granule 0 free for null
+    /// Every block this space took from the pool, in the order taken.
+    private var ownBlocks: [Int32] = []
     /// The epoch of the last completed mark: a line is live when its byte equals it. Set in a pause,
     /// read by sweepers and hole finders after it (the world-start lock orders the two).
     /// Epochs run 1...255; a line byte of 0 was never marked.
@@ -48,22 +52,23 @@ final class ImmixSpace {
     private(set) var markEpoch: UInt8 = 1
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
-         poison: Bool) {
+         blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool) {
         self.base = base
-        self.blockCount = blockCount
         self.markBitmap = markBitmap
         self.lineMarks = lineMarks
+        self.blocks = blocks
+        self.accounting = accounting
         self.poison = poison
         state = Array(repeating: .unused, count: blockCount)
     }
 
-    /// Blocks handed out since the start (the space's committed size is this many blocks).
-    var blocksInUse: Int { monitor.withLock { highWater - 1 } }
+    /// Blocks this space took from the pool (its committed size is this many blocks).
+    var blocksInUse: Int { monitor.withLock { ownBlocks.count } }
 
     /// Takes a block for allocation: an unswept block (swept now), else a recyclable one, else a free one,
-    /// else a never-used one if `commit` grants its bytes. While a concurrent mark runs (`marking`),
-    /// unswept blocks are left alone: their mark bitmaps are being written.
-    func acquireBlock(marking: Bool, commit: (Int) -> Bool) -> Int? {
+    /// else a new one from the pool (if the commit limit allows). While a concurrent mark runs
+    /// (`marking`), unswept blocks are left alone: their mark bitmaps are being written.
+    func acquireBlock(marking: Bool) -> Int? {
         monitor.lock()
         while !marking, let b = unsweptBlocks.popLast() {
             let block = Int(b)
@@ -88,9 +93,8 @@ final class ImmixSpace {
             state[Int(b)] = .owned
             return Int(b)
         }
-        if highWater < blockCount && commit(HeapGeometry.blockBytes) {
-            let block = highWater
-            highWater += 1
+        if let block = blocks.acquire() {
+            ownBlocks.append(Int32(block))
             state[block] = .owned
             return block
         }
@@ -150,9 +154,11 @@ final class ImmixSpace {
             if markEpoch == UInt8.max {
                 // Wrap-around (once every 254 cycles): renumber so that no stale byte can equal a
                 // future epoch. Lines live now become epoch 1, everything else 0 ("never marked").
-                let lines = highWater &* HeapGeometry.linesPerBlock
-                for l in 0..<lines {
-                    lineMarks.bytes[l].store(lineMarks.mark(l) == liveEpoch ? 1 : 0, ordering: .relaxed)
+                for b in ownBlocks {
+                    let first = Int(b) &* HeapGeometry.linesPerBlock
+                    for l in first..<(first + HeapGeometry.linesPerBlock) {
+                        lineMarks.bytes[l].store(lineMarks.mark(l) == liveEpoch ? 1 : 0, ordering: .relaxed)
+                    }
                 }
                 liveEpoch = 1
                 markEpoch = 2
@@ -170,8 +176,8 @@ final class ImmixSpace {
             liveEpoch = markEpoch
             recyclableBlocks.removeAll(keepingCapacity: true)
             var unswept: [Int32] = []
-            unswept.reserveCapacity(highWater)
-            for b in 1..<highWater {
+            unswept.reserveCapacity(ownBlocks.count)
+            for b in ownBlocks.map(Int.init) {
                 switch state[b] {
                 case .owned, .retired, .recyclable, .full, .unswept:
                     state[b] = .unswept

@@ -46,9 +46,9 @@ extension TreadmillSpace {
     private func greyLocked(_ c: Int, _ cell: Int) -> Bool {
         // Counted before it is greyed: `greyTotal` never reads below the number of grey cells, so zero
         // means marking is done (the treadmill collector turns a snapshot barrier off on it).
-        greyTotal.add(1, ordering: .relaxed)
+        greyTotal.pointee.add(1, ordering: .relaxed)
         guard classes[c].ring.grey(cell) else {
-            greyTotal.subtract(1, ordering: .relaxed)
+            greyTotal.pointee.subtract(1, ordering: .relaxed)
             return false
         }
         info[c].greyCount.add(1, ordering: .relaxed)
@@ -70,9 +70,9 @@ extension TreadmillSpace {
         let (c, cell) = locate(raw)
         lock(c)
         defer { unlock(c) }
-        greyTotal.add(1, ordering: .relaxed)  // counted first, as in `greyLocked`
+        greyTotal.pointee.add(1, ordering: .relaxed)  // counted first, as in `greyLocked`
         guard classes[c].ring.regrey(cell) else {
-            greyTotal.subtract(1, ordering: .relaxed)
+            greyTotal.pointee.subtract(1, ordering: .relaxed)
             return false
         }
         info[c].greyCount.add(1, ordering: .relaxed)
@@ -147,7 +147,7 @@ extension TreadmillSpace {
                 }
                 greyAll(children, pending)
             }
-            greyTotal.subtract(taken, ordering: .relaxed)  // after the children: never zero while work remains
+            greyTotal.pointee.subtract(taken, ordering: .relaxed)  // after the children: never zero while work remains
             return (taken, bytes)
         }
     }
@@ -204,5 +204,16 @@ extension TreadmillSpace {
             unlock(c)
         }
         return result
+    }
+}
+
+extension CycleRecord {
+    /// Records what a treadmill space's flip saw and freed in this cycle's treadmill columns.
+    mutating func recordFlip(_ flip: TreadmillSpace.FlipResult) {
+        treadmillFreeCells = flip.before.free
+        treadmillBlackCells = flip.before.black
+        treadmillGreyCells = flip.before.grey
+        treadmillWhiteCells = flip.before.ecru
+        largeObjectBytesFreed = flip.freedBytes
     }
 }

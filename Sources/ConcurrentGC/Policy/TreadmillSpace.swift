@@ -68,38 +68,22 @@ final class TreadmillSpace: @unchecked Sendable {
         var ring: TreadmillRing
         /// Byte offset from the heap base of each chunk's first cell (-1: a removed large cell's); raw
         /// memory, so that the scan loop reads it without reference counting.
-        var chunkOffsets: UnsafeMutablePointer<Int>
-        var chunkCount = 0
-        var chunkCapacity = 16
+        var chunkOffsets = RawStack<Int>(capacity: 16)
         /// Large classes: indices of removed cells, reused when the ring grows again.
         var retired: [Int] = []
 
-        init(maxCells: Int) {
-            ring = TreadmillRing(reservedCapacity: maxCells)
-            chunkOffsets = .allocate(capacity: chunkCapacity)
-        }
+        init(maxCells: Int) { ring = TreadmillRing(reservedCapacity: maxCells) }
 
-        deinit { chunkOffsets.deallocate() }
-
-        /// Appends a chunk's offset (under the lock).
-        mutating func appendChunk(_ offset: Int) {
-            if chunkCount == chunkCapacity {
-                let bigger = UnsafeMutablePointer<Int>.allocate(capacity: chunkCapacity * 2)
-                bigger.update(from: chunkOffsets, count: chunkCount)
-                chunkOffsets.deallocate()
-                chunkOffsets = bigger
-                chunkCapacity *= 2
-            }
-            chunkOffsets[chunkCount] = offset
-            chunkCount += 1
-        }
-
+        deinit { chunkOffsets.free() }
     }
 
     let base: UnsafeMutableRawPointer
-    /// Blocks `1 ..< smallBlockEnd` may hold small cells (only when `holdsSmallObjects`).
+    /// Whether small cells are carved from blocks of the pool (a plan whose every object is a cell).
     let holdsSmallObjects: Bool
-    private let smallBlockEnd: Int
+    /// Where small cells' blocks come from (nil: large objects only).
+    private let blocks: BlockPool?
+    /// The heap's size counters: large cells' pages are committed here.
+    let accounting: UnsafeMutablePointer<HeapAccounting>
     /// The large region: pages from `largeStart` (a byte offset), `largePageCount` of them.
     let largeStart: Int
     private let largePageCount: Int
@@ -113,11 +97,13 @@ final class TreadmillSpace: @unchecked Sendable {
     /// Tests: check a ring's whole invariant after every operation on it (O(ring); stops the process
     /// with the violation).
     let debugChecks: Bool
-    /// The small class of each object size in granules (raw: no lazy-global check on the way).
-    private let smallClassOfGranules: UnsafeMutablePointer<UInt8>
+    /// The small class of each object size in granules (raw: no lazy-global check on the way; the cell
+    /// allocator's fast path reads it too).
+    let classOfGranules: UnsafeMutablePointer<UInt8>
 
     /// Per block (small) and per page (large): (class + 1) << 32 | first cell of the block, or cell.
     private let blockTable: UnsafeMutablePointer<Atomic<UInt64>>
+    private let blockTableCount: Int
     private let pageTable: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// The blocks and pages not yet given to a class, under `regionLock` (a pthread mutex, which
@@ -125,32 +111,38 @@ final class TreadmillSpace: @unchecked Sendable {
     private let regionLock = Monitor()
     private var regions = Regions()
     private struct Regions {
-        var nextBlock = 1
         var bumpPage = 0
         var freePageRanges: [(page: Int, count: Int)] = []
     }
 
     /// Grey cells in all rings plus cells being scanned: zero exactly when the treadmill's marking is
-    /// done (a scan gives its cells back only after greying their children).
-    let greyTotal = Atomic<Int>(0)
+    /// done (a scan gives its cells back only after greying their children). In raw memory: the cell
+    /// allocator's fast path reads it through a pointer.
+    let greyTotal: UnsafeMutablePointer<Atomic<Int>>
     /// White children a scan gathers before greying them.
     static let childBatch = 256
 
-    init(base: UnsafeMutableRawPointer, blockCount: Int, largeStart: Int, largeBytes: Int,
-         holdsSmallObjects: Bool, poison: Bool, debugChecks: Bool = false) {
-        self.base = base
-        self.holdsSmallObjects = holdsSmallObjects
-        smallBlockEnd = blockCount
+    /// The space over `reservation`: large cells in its large-object region, and small cells in blocks
+    /// from `smallCellBlocks` if given.
+    init(reservation: Reservation, smallCellBlocks: BlockPool?, accounting: UnsafeMutablePointer<HeapAccounting>,
+         poison: Bool, debugChecks: Bool = false) {
+        let blockCount = reservation.blockCount, largeStart = reservation.largeStart, largeBytes = reservation.largeBytes
+        self.base = reservation.base
+        holdsSmallObjects = smallCellBlocks != nil
+        blocks = smallCellBlocks
+        self.accounting = accounting
+        greyTotal = .allocate(capacity: 1)
+        greyTotal.initialize(to: Atomic(0))
         self.largeStart = largeStart
         largePageCount = largeBytes / HeapGeometry.pageBytes
         largeGranule = UInt32(largeStart >> HeapGeometry.granuleShift)
         self.poison = poison
         self.debugChecks = debugChecks
         let granules = HeapGeometry.largeObjectThreshold >> HeapGeometry.granuleShift
-        smallClassOfGranules = .allocate(capacity: granules + 1)
-        smallClassOfGranules[0] = 0
+        classOfGranules = .allocate(capacity: granules + 1)
+        classOfGranules[0] = 0
         for g in 1...granules {
-            smallClassOfGranules[g] = UInt8(TreadmillSizeClasses.sizeClass(bytes: g << HeapGeometry.granuleShift))
+            classOfGranules[g] = UInt8(TreadmillSizeClasses.sizeClass(bytes: g << HeapGeometry.granuleShift))
         }
         classes = .allocate(capacity: classCount)
         info = .allocate(capacity: classCount)
@@ -164,6 +156,7 @@ final class TreadmillSpace: @unchecked Sendable {
             (info + i).initialize(to: ClassInfo(index: i, stamps: classes[i].ring.stampWords, epoch: classes[i].ring.currentEpoch))
         }
         blockTable = Self.zeroedAtomics(blockCount)
+        blockTableCount = blockCount
         pageTable = Self.zeroedAtomics(largePageCount)
     }
 
@@ -172,7 +165,9 @@ final class TreadmillSpace: @unchecked Sendable {
         classes.deallocate()
         info.deinitialize(count: classCount)
         info.deallocate()
-        smallClassOfGranules.deallocate()
+        classOfGranules.deallocate()
+        greyTotal.deinitialize(count: 1)
+        greyTotal.deallocate()
         UnsafeMutableRawPointer(blockTable).deallocate()
         UnsafeMutableRawPointer(pageTable).deallocate()
     }
@@ -188,7 +183,7 @@ final class TreadmillSpace: @unchecked Sendable {
     @inline(__always)
     func sizeClass(bytes: Int) -> Int {
         bytes <= HeapGeometry.largeObjectThreshold
-            ? Int(smallClassOfGranules[bytes &>> HeapGeometry.granuleShift]) : TreadmillSizeClasses.sizeClass(bytes: bytes)
+            ? Int(classOfGranules[bytes &>> HeapGeometry.granuleShift]) : TreadmillSizeClasses.sizeClass(bytes: bytes)
     }
 
     /// Byte offset of `cell` of class `c` (under its lock: the chunk table may be growing).
@@ -221,16 +216,16 @@ final class TreadmillSpace: @unchecked Sendable {
 
     /// Takes a cell for an object of `bytes`, black (`black`) or white, and returns its offset from the
     /// heap base, the cell's bytes, and whether its memory is fresh (all zero: the cell was just added,
-    /// on pages never used or given back). Grows the class's ring when no cell is free, if `commit` grants
-    /// the memory; nil when it does not. A reused cell's memory is as its last object left it.
-    func allocate(bytes: Int, black: Bool, commit: (Int) -> Bool) -> (offset: Int, cellBytes: Int, fresh: Bool)? {
+    /// on pages never used or given back). Grows the class's ring when no cell is free, if the commit
+    /// limit allows; nil when it does not. A reused cell's memory is as its last object left it.
+    func allocate(bytes: Int, black: Bool) -> (offset: Int, cellBytes: Int, fresh: Bool)? {
         let c = sizeClass(bytes: bytes)
         precondition(holdsSmallObjects || c >= TreadmillSizeClasses.smallCount, "small object in the large-object space")
         lock(c)
         defer { unlock(c) }
         var fresh = false
         if classes[c].ring.freeCount == 0 {
-            guard grow(c, commit: commit) else { return nil }
+            guard grow(c) else { return nil }
             fresh = true  // FREE was empty: the cell taken below is the first one added (white: the last)
         }
         let cell = black ? classes[c].ring.allocate()! : classes[c].ring.allocateWhite()!
@@ -239,10 +234,10 @@ final class TreadmillSpace: @unchecked Sendable {
 
     /// Takes up to `max` black cells of class `c` at once (a thread's cache), growing the ring by one
     /// chunk if none is free; writes their offsets to `into` and returns how many (0: no memory).
-    func allocateBlack(sizeClass c: Int, max: Int, into: UnsafeMutablePointer<Int>, commit: (Int) -> Bool) -> Int {
+    func allocateBlack(sizeClass c: Int, max: Int, into: UnsafeMutablePointer<Int>) -> Int {
         lock(c)
         defer { unlock(c) }
-        if classes[c].ring.freeCount == 0 && !grow(c, commit: commit) { return 0 }
+        if classes[c].ring.freeCount == 0 && !grow(c) { return 0 }
         var n = 0
         while n < max, let cell = classes[c].ring.allocate() {
             into[n] = offset(c, cell)
@@ -262,19 +257,20 @@ final class TreadmillSpace: @unchecked Sendable {
     }
 
     /// Adds one chunk of cells to ring `c` (its lock held): a block for a small class, pages for a large one.
-    private func grow(_ c: Int, commit: (Int) -> Bool) -> Bool {
+    private func grow(_ c: Int) -> Bool {
         let cellBytes = info[c].cellBytes, perChunk = info[c].cellsPerChunk
         if c < TreadmillSizeClasses.smallCount {
-            guard let block = takeBlock(commit: commit) else { return false }
-            let first = classes[c].chunkCount * perChunk
-            classes[c].appendChunk(block << HeapGeometry.blockShift)
+            guard let block = blocks?.acquire() else { return false }
+            precondition(block < blockTableCount, "block \(block) outside the block region")
+            let first = classes[c].chunkOffsets.count * perChunk
+            classes[c].chunkOffsets.push(block << HeapGeometry.blockShift)
             for i in 0..<perChunk {
                 let cell = classes[c].ring.addFreeCell()
                 precondition(cell == first + i, "small treadmill cells are numbered by chunk")
             }
             blockTable[block].store(UInt64(c + 1) << 32 | UInt64(first), ordering: .releasing)
         } else {
-            guard let page = takePages(cellBytes / HeapGeometry.pageBytes, commit: commit) else { return false }
+            guard let page = takePages(cellBytes / HeapGeometry.pageBytes) else { return false }
             let offset = largeStart + page * HeapGeometry.pageBytes
             let cell: Int
             if let reused = classes[c].retired.popLast() {
@@ -282,25 +278,19 @@ final class TreadmillSpace: @unchecked Sendable {
                 classes[c].chunkOffsets[cell] = offset
             } else {
                 cell = classes[c].ring.addFreeCell()
-                precondition(cell == classes[c].chunkCount, "large treadmill cells are numbered in order")
-                classes[c].appendChunk(offset)
+                precondition(cell == classes[c].chunkOffsets.count, "large treadmill cells are numbered in order")
+                classes[c].chunkOffsets.push(offset)
             }
             pageTable[page].store(UInt64(c + 1) << 32 | UInt64(cell), ordering: .releasing)
         }
         return true
     }
 
-    private func takeBlock(commit: (Int) -> Bool) -> Int? {
-        regionLock.withLock { () -> Int? in
-            guard regions.nextBlock < smallBlockEnd, commit(HeapGeometry.blockBytes) else { return nil }
-            regions.nextBlock += 1
-            return regions.nextBlock - 1
-        }
-    }
-
     /// First fit among the freed page ranges, else the bump pointer.
-    private func takePages(_ pages: Int, commit: (Int) -> Bool) -> Int? {
-        regionLock.withLock { () -> Int? in
+    private func takePages(_ pages: Int) -> Int? {
+        let accounting = self.accounting
+        func commit(_ bytes: Int) -> Bool { accounting.pointee.commit(bytes) }
+        return regionLock.withLock { () -> Int? in
             if let i = regions.freePageRanges.firstIndex(where: { $0.count >= pages }) {
                 guard commit(pages * HeapGeometry.pageBytes) else { return nil }
                 let page = regions.freePageRanges[i].page

@@ -1,13 +1,36 @@
 // What a run records: pauses, heap samples, collection cycles, lost objects. Times are nanoseconds since
 // the heap was created. Recorded under a lock from slow paths and pauses only.
 
-/// One stop-the-world pause.
+/// What a pause did, and where it sits in a cycle. Each plan defines its kinds as static constants in
+/// its folder (`PauseKind.markStart`, `.flip`, ...); the outputs read only `name` and `role`.
+public struct PauseKind: Hashable, Sendable, CustomStringConvertible {
+    /// Where a pause sits in a cycle: gctrace and the trace read this, never the name.
+    public enum Role: Sendable {
+        /// Starts a cycle's marking (Go's sweep termination + mark start).
+        case cycleStart
+        /// Ends a cycle: the whole collection of a stop-the-world plan, a mark termination, a flip.
+        case cycleEnd
+        /// Stops one thread only (a handshake), the others running.
+        case thread
+    }
+    /// The name written to pauses.csv (`mark-start`, `flip`, ...).
+    public let name: String
+    public let role: Role
+
+    public init(name: String, role: Role) {
+        self.name = name
+        self.role = role
+    }
+
+    public var description: String { name }
+}
+
+/// One stop-the-world pause, or one thread's pause at a handshake.
 public struct PauseRecord: Sendable {
     /// Collection cycle the pause belongs to (1-based).
     public var cycle: Int
-    /// What the pause did: `stw-gc`, `mark-start`, `mark-termination`, or `handshake` (one thread
-    /// scanning its own roots while the others run).
-    public var kind: String
+    /// What the pause did.
+    public var kind: PauseKind
     /// When the stop was requested.
     public var startNs: UInt64
     /// From the request until every mutator was parked.
@@ -33,23 +56,45 @@ public struct HeapSample: Sendable {
     public var triggerBytes: Int
 }
 
+/// Why a cycle ran.
+public struct CycleReason: Hashable, Sendable, CustomStringConvertible {
+    /// The name written to cycles.csv.
+    public let name: String
+    init(_ name: String) { self.name = name }
+
+    /// The heap in use reached the trigger.
+    public static let trigger = CycleReason("trigger")
+    /// A program asked for a collection (`collect()`).
+    public static let explicit = CycleReason("explicit")
+    /// An allocation found no memory left.
+    public static let exhausted = CycleReason("exhausted")
+    /// The second cycle of a full collection that a plan runs as two cycles in one pause (the treadmill:
+    /// its first cycle keeps what died after it began).
+    public var second: CycleReason { CycleReason(name + "-second") }
+    /// True for the second cycle of such a full collection.
+    public var isSecond: Bool { name.hasSuffix("-second") }
+    /// True unless the trigger started the cycle (Go's "user forced", which a pacer does not learn from).
+    public var isForced: Bool { self != .trigger }
+
+    public var description: String { name }
+}
+
 /// One collection cycle.
 public struct CycleRecord: Sendable {
     public var cycle: Int
-    public var collector: String
-    /// Why it ran: `trigger`, `exhausted`, `explicit`.
-    public var reason: String
+    public var collector: CollectorKind
+    /// Why it ran.
+    public var reason: CycleReason
     public var startNs: UInt64
-    public var endNs: UInt64
-    public var heapAtTriggerBytes: Int
-    public var markedBytes: Int
-    public var markedObjects: Int
-    public var largeObjectBytesFreed: Int
-    public var nextTriggerBytes: Int
+    public var endNs: UInt64 = 0
+    public var heapAtTriggerBytes = 0
+    public var markedBytes = 0
+    public var markedObjects = 0
+    public var largeObjectBytesFreed = 0
+    public var nextTriggerBytes = 0
     /// CPU time of the collector's threads in the cycle (pauses, background marking; not assists).
-    public var gcCPUNs: UInt64
-    public var lostObjects: Int
-    /// End of the mark-start pause: concurrent marking begins (0 for stop-the-world).
+    public var gcCPUNs: UInt64 = 0
+    public var lostObjects = 0
     public var concurrentMarkStartNs: UInt64 = 0
     /// Start of the final mark-termination pause (0 for stop-the-world).
     public var markTerminationStartNs: UInt64 = 0
@@ -71,8 +116,9 @@ public struct CycleRecord: Sendable {
     public var rescanNs: UInt64 = 0
     /// Stacks scanned by their own thread at a handshake.
     public var handshakes = 0
-    /// The pacer's view (empty pacer name: the plain GOGC trigger, the other fields 0).
-    public var pacer = ""
+    /// The pacer that set the next trigger: a pacer's name, or `gogc` for the plain GOGC trigger (then
+    /// the goal and the other pacer fields are 0).
+    public var pacer = "gogc"
     /// The cycle's heap goal, and the trigger it started at.
     public var heapGoalBytes = 0
     public var triggerBytes = 0
@@ -97,29 +143,36 @@ public struct CycleRecord: Sendable {
     public var stackBytes = 0
     public var globalsBytes = 0
     /// Treadmill cells per segment just before this cycle's flip, summed over the rings (the large-object
-    /// space's rings under stw and concurrent; every ring under the treadmill collector). White cells are
-    /// the ones the flip frees; grey is 0 at a flip.
+    /// space's rings, or every ring under a plan that keeps all objects in the treadmill space). White
+    /// cells are the ones the flip frees; grey is 0 at a flip.
     public var treadmillFreeCells = 0
     public var treadmillBlackCells = 0
     public var treadmillGreyCells = 0
     public var treadmillWhiteCells = 0
-    /// Baker's k (scan steps per allocation) of the treadmill collector; 0 for the others.
-    public var treadmillK = 0
+    /// The plan's own cycles.csv columns (`PlanTraits.cycleColumns`), by column name, already formatted.
+    public var planColumns: [String: String] = [:]
 
-    /// Records what the treadmill flip of this cycle saw and freed.
-    mutating func record(_ flip: TreadmillSpace.FlipResult) {
-        treadmillFreeCells = flip.before.free
-        treadmillBlackCells = flip.before.black
-        treadmillGreyCells = flip.before.grey
-        treadmillWhiteCells = flip.before.ecru
-        largeObjectBytesFreed = flip.freedBytes
+    /// A cycle of `collector` that began at `startNs` for `reason`; every figure starts at 0.
+    public init(cycle: Int, collector: CollectorKind, reason: CycleReason, startNs: UInt64) {
+        self.cycle = cycle
+        self.collector = collector
+        self.reason = reason
+        self.startNs = startNs
     }
+}
+
+/// What a stretch of GC work outside the pauses was.
+public enum ActivityKind: String, Sendable {
+    /// A mutator marking for the bytes it allocated.
+    case assist
+    /// A background mark worker's slice.
+    case markWorker = "mark-worker"
 }
 
 /// A stretch of GC work by one thread outside the pauses: a mutator's assist or a mark worker's slice.
 public struct ActivityRecord: Sendable {
-    /// `assist` or `mark-worker`.
-    public var kind: String
+    /// What the thread did.
+    public var kind: ActivityKind
     /// The mutator id (assists) or the worker index (mark workers).
     public var thread: Int
     public var startNs: UInt64

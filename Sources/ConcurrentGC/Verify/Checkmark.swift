@@ -1,14 +1,14 @@
 // The checkmark verifier (as Go's GODEBUG=gccheckmark=1, runtime/mcheckmark.go).
 //
 // With the world stopped and the collector's marking finished, trace the heap again from every root on
-// one thread with a private bitmap. Every object this trace reaches whose collector mark bit is clear, or
-// (an Immix object) one of whose lines lacks this mark's epoch, is a lost object: the collector would free
-// it while it is reachable. It is reported with the parent and field
-// (or root) through which it was reached. The check goes one way only: floating garbage (marked but dead)
-// is allowed. The trace shares no state with the collector's marker but the heap's objects.
+// one thread with a private bitmap. Every object this trace reaches that the plan's marks would not keep
+// (`MarkedObjects`: a clear mark bit, an unmarked line, a white treadmill cell) is a lost object: the
+// collector would free it while it is reachable. It is reported with the parent and field (or root)
+// through which it was reached. The check goes one way only: floating garbage (marked but dead) is
+// allowed. The trace shares no state with the collector's marker but the heap's objects.
 //
-// Unlike Go's, a lost object is not fatal: the verifier marks it (bit and lines) so it survives this
-// cycle, and the run goes on to its end with the loss counted and reported (the run fails). That keeps an
+// Unlike Go's, a lost object is not fatal: the plan's marks are set for it so it survives this cycle,
+// and the run goes on to its end with the loss counted and reported (the run fails). That keeps an
 // unsafe configuration (--barrier none) running long enough to measure how much it loses.
 
 import Synchronization
@@ -21,8 +21,8 @@ struct CheckmarkResult {
 }
 
 enum Checkmark {
-    /// Re-traces the heap from its roots (world stopped) and compares with the collector's marks.
-    static func verify(heap: Heap, cycle: Int) -> CheckmarkResult {
+    /// Re-traces the heap from its roots (world stopped) and compares with the plan's `marks`.
+    static func verify(heap: Heap, cycle: Int, marks: some MarkedObjects) -> CheckmarkResult {
         guard let checked = MarkBitmap(granules: heap.reservationBytes / HeapGeometry.granuleBytes) else {
             verifyFailure("could not map the checkmark bitmap")
         }
@@ -38,15 +38,7 @@ enum Checkmark {
             result.reachedObjects += 1
             let offset = Int(raw) << HeapGeometry.granuleShift
             let size = ObjectHeader(bits: (heap.base + offset).load(as: UInt64.self)).bytes
-            // A treadmill object is marked when its cell is not ecru (blacken keeps a lost one alive).
-            let inTreadmill = heap.treadmill.contains(raw)
-            let unmarked = inTreadmill ? heap.treadmill.markReached(raw) : heap.markBitmap.testAndSet(raw)
-            // An Immix object survives only if every line it covers carries this mark's epoch.
-            let linesMissing = !inTreadmill && !linesMarked(offset: offset, size: size)
-            if unmarked || linesMissing {  // lost: keep it alive from now on
-                if !inTreadmill {
-                    heap.lineMarks.markObject(offset: offset, size: size, epoch: heap.space.markEpoch)
-                }
+            if !marks.checkAndKeep(raw, offset: offset, bytes: size) {
                 result.lostCount += 1
                 if result.lost.count < GCStats.lostDetailLimit {
                     result.lost.append(LostObject(cycle: cycle, object: ObjectRef(raw: raw), parent: ObjectRef(raw: parent),
@@ -54,12 +46,6 @@ enum Checkmark {
                 }
             }
             stack.append(raw)
-        }
-        func linesMarked(offset: Int, size: Int) -> Bool {
-            let epoch = heap.space.markEpoch
-            for line in (offset >> HeapGeometry.lineShift)...((offset + size - 1) >> HeapGeometry.lineShift)
-            where heap.lineMarks.mark(line) != epoch { return false }
-            return true
         }
         heap.forEachRoot { raw, location in reach(raw, parent: 0, field: -1, root: location) }
         while let raw = stack.popLast() {

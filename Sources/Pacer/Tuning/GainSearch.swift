@@ -7,9 +7,8 @@
 // without a step have no settle term). The defaults
 // (the base configuration, Go's gains) are scored the same way so the best point can be compared with them.
 // Points whose configuration is invalid (e.g. trigger-min > trigger-max) are reported but never ranked.
-// Invariant: the result depends only on the inputs (points run in parallel but are stored by index).
+// Invariant: the result depends only on the inputs (points may run in parallel but are stored by index).
 
-import Foundation
 
 /// Metrics of one configuration, averaged over seeds.
 public struct TuneMetrics: Equatable, Sendable {
@@ -146,25 +145,35 @@ public struct GainSearch: Sendable {
                            worstOvershoot: worst, meanUtilization: meanU / n, meanPeakOverGoal: meanP / n)
     }
 
-    /// Runs the whole grid (in parallel across points) and the defaults.
-    public func run() throws -> GainSearchResult {
+    /// Runs the whole grid and the defaults. `forEach(n, body)` must call `body(i)` once for every i in
+    /// 0..<n, in any order and on any threads: the command line runs the points in parallel, this module
+    /// starts no thread. Each call writes only its own point's slot, so the slots need no lock.
+    public func run(forEach: (Int, (Int) -> Void) -> Void = { n, body in for i in 0..<n { body(i) } }) throws -> GainSearchResult {
         let count = pointCount
-        let slots = ResultSlots(count: count)
+        let slots = UnsafeMutableBufferPointer<Result<TunePoint, Error>?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer {
+            _ = slots.deinitialize()
+            slots.deallocate()
+        }
         let search = self
-        DispatchQueue.concurrentPerform(iterations: count) { i in
+        forEach(count) { i in
             let (values, config) = search.point(i)
             if let reason = config.validationError() {
-                slots.store(i, .success(TunePoint(values: values, config: config, metrics: nil, invalidReason: reason)))
+                slots[i] = .success(TunePoint(values: values, config: config, metrics: nil, invalidReason: reason))
                 return
             }
             do {
                 let metrics = try search.evaluate(config)
-                slots.store(i, .success(TunePoint(values: values, config: config, metrics: metrics, invalidReason: nil)))
+                slots[i] = .success(TunePoint(values: values, config: config, metrics: metrics, invalidReason: nil))
             } catch {
-                slots.store(i, .failure(error))
+                slots[i] = .failure(error)
             }
         }
-        let points = try slots.results()
+        let points = try slots.map { slot -> TunePoint in
+            guard let slot else { preconditionFailure("forEach skipped a point") }
+            return try slot.get()
+        }
         var best: TunePoint? = nil
         for p in points {
             guard let m = p.metrics else { continue }
@@ -172,24 +181,5 @@ public struct GainSearch: Sendable {
         }
         return GainSearchResult(parameterNames: ranges.map(\.name), points: points, best: best,
                                 defaults: try evaluate(base))
-    }
-}
-
-/// Per-index result storage shared by the parallel workers.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [Result<TunePoint, Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ value: Result<TunePoint, Error>) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
-    }
-
-    /// All results in index order; rethrows the first (lowest-index) failure.
-    func results() throws -> [TunePoint] {
-        try slots.map { try $0!.get() }
     }
 }

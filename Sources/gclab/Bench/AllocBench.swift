@@ -25,7 +25,7 @@ enum AllocBench {
         defer { bare.deallocate() }
         bare.initializeMemory(as: UInt8.self, repeating: 0, count: bareBytes)
 
-        let tlabNs = Box<[Double]>([])
+        let tlabNs = SharedBox<[Double]>([])
         var bareNs: [Double] = [], registerNs: [Double] = []
         let bareState = UnsafeMutablePointer<Int>.allocate(capacity: 2)
         defer { bareState.deallocate() }

@@ -1,10 +1,12 @@
-// bench barrier: ns per reference store through `Mutator.store`, with marking off and on, for each
-// barrier, against a plain 32-bit store to the same address pattern in the same run.
+// bench barrier: ns per reference store through `Mutator.store`, with the barrier off and on, for every
+// collector that runs barriers and each of its barriers, against a plain 32-bit store to the same address
+// pattern in the same run.
 //
 // The stores cycle over 1024 objects of 8 reference fields, storing references to those same objects.
-// "Marking on" turns the barrier's slow path on without a collection (Heap.debugSetBarrierActive): after
-// the first pass every target is marked, so the figure is the steady-state cost of a store while a mark
-// runs (the atomic exchange of yuasa/hybrid, Steele's fence, the mark-bit checks), not of greying.
+// "On" turns the barrier's slow path on without a collection (Heap.debugSetBarrierActive): after the first
+// pass every target is marked (or grey), so the figure is the steady-state cost of a store while a mark
+// runs (the call into the plan's slow path, the atomic exchange of yuasa/hybrid, Steele's fence, the
+// colour checks), not of greying.
 
 import ConcurrentGC
 import Foundation
@@ -23,16 +25,18 @@ enum BarrierBench {
         let base = BenchCommand.median(plainNs)
         print(String(format: "barrier: %d stores over %d objects x %d fields, median of %d rounds", stores, objects, fields, repeats))
         print(String(format: "  plain store              %.2f ns/store", base))
-        print("  barrier     marking off (extra)      marking on (extra)")
-        for barrier in BarrierKind.allCases {
+        print("  collector   barrier     off (extra)              on (extra)")
+        for kind in CollectorKind.allCases where !kind.traits.barriers.isEmpty {
+          for barrier in kind.traits.barriers {
             var config = HeapConfiguration()
-            config.collector = .concurrent
+            config.collector = kind
             config.barrier = barrier
             config.allowUnsafe = true
             config.markWorkers = 0
             config.minimumTriggerBytes = 1 << 29  // no collection during the run
             let heap = try Heap(configuration: config)
-            let off = Box<[Double]>([]), on = Box<[Double]>([])
+            heap.debugSetBarrierActive(false)
+            let off = SharedBox<[Double]>([]), on = SharedBox<[Double]>([])
             try MutatorThreads.run(heap: heap, count: 1) { m, _ in
                 let table = m.pushRoot(try m.allocate(shape: 1, referenceCount: objects, payloadBytes: 0))
                 var refs: [ObjectRef] = []
@@ -51,8 +55,10 @@ enum BarrierBench {
                 }
             }
             let offNs = BenchCommand.median(off.value), onNs = BenchCommand.median(on.value)
-            print("  " + barrier.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            heap.finish()
+            print("  " + kind.name.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + barrier.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                   + String(format: "  %5.2f ns (%+5.2f)          %5.2f ns (%+5.2f)", offNs, offNs - base, onNs, onNs - base))
+          }
         }
     }
 

@@ -3,24 +3,28 @@
 // expanded and validated first: a bad spec exits with code 2 before anything is written. A failed run is
 // recorded (status, reason) and the matrix goes on.
 
+import ConcurrentGC
 import Foundation
+import Pacer
 
 enum MatrixCommand {
-    static let help = """
+    static var help: String { """
     usage: gclab matrix [SPEC.json] [options]
     Runs the cross product of the dimensions below, each run a child `gclab run --quiet`.
     dimensions (comma lists; default: what `gclab run` does):
       --workloads LIST   e.g. gcbench,lru-cache (default gcbench)
-      --collectors LIST  stw,concurrent,treadmill (default concurrent)
-      --barriers LIST    concurrent and treadmill collectors only (stw runs once, barrier n/a)
-      --treadmill-ks LIST  Baker's k, treadmill collector only
-      --pacers LIST      concurrent collector only (stw and treadmill always use gogc)
+      --collectors LIST  \(CollectorKind.allCases.map(\.name).joined(separator: ",")) (default \(CollectorKind.runDefault))
+      --barriers LIST    \(CollectorKind.names { !$0.traits.barriers.isEmpty }) only (the others run once, barrier n/a)
+      --pacers LIST      gogc,\(PacerKind.allCases.map(\.rawValue).joined(separator: ",")): \(CollectorKind.names { !$0.traits.pacers.isEmpty }) only
+    \(CollectorKind.allCases.flatMap { kind in kind.traits.options.map { o in
+        "  --\(([o.name] + o.matrixAliases).joined(separator: "/")) LIST".padding(toLength: 21, withPad: " ", startingAt: 0)
+            + "\(kind.name) only: \(o.summary)" } }.joined(separator: "\n"))
       --gogc LIST  --threads LIST
       --heap LIST        sizes (64M) or multiples of the workload's minimum heap (2.5x; from the
                          min-heap cache, searched first if missing: see `gclab minheap`)
       --kp LIST, --ti LIST, --trigger-min LIST, ...
                          any pacer parameter of `gclab run` (only with the pacers that read it)
-    passed to every run: --scale --seed --roots --mark-workers --heap-minimum --verify --unsafe
+    passed to every run: --scale --seed --mark-workers --heap-minimum --verify --unsafe
     matrix options:
       --repeat N         runs of each configuration (default 1); run ids end in -1, -2, ...
       --out DIR          output directory (default results/matrix-<yyyyMMdd-HHmmss>)
@@ -32,7 +36,7 @@ enum MatrixCommand {
     SPEC.json: {"workloads": ["gcbench"], "collectors": "stw,concurrent", "repeat": 3, "verify": true}
     (keys are the option names; flags on the command line override the file)
     Exit status 0 once every run is recorded, whatever its status; 2 for a bad spec (nothing written).
-    """
+    """ }
 
     static func main(_ args: [String]) throws {
         let spec = try MatrixSpec.parse(args)
@@ -96,7 +100,7 @@ enum MatrixCommand {
     /// `gcbench concurrent/yuasa/go121 t=2 gogc=50 #2`: what the progress line shows of a run.
     static func label(_ run: MatrixRun, plan: MatrixPlan) -> String {
         guard let c = run.config.run else { return run.config.description }
-        var words = [c.workload, ([c.collector] + (c.barrier == "n/a" ? [] : [c.barrier]) + [c.pacer]).joined(separator: "/"), "t=\(c.threads)"]
+        var words = [c.workload, ([c.collector.name] + (c.barrier == "n/a" ? [] : [c.barrier]) + [c.pacer]).joined(separator: "/"), "t=\(c.threads)"]
         words += plan.varyingKeys.filter { !["workload", "collector", "barrier", "pacer", "threads"].contains($0) }
             .compactMap { key in run.config.value(key).map { "\(key)=\($0)" } }
         if plan.repeats > 1 { words.append("#\(run.repeatIndex)") }

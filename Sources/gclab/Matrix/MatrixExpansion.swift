@@ -1,9 +1,11 @@
 // From a MatrixSpec to the list of runs: the cross product of the dimensions, a stable run id per run,
 // and each run's `gclab run` arguments, validated in-process by RunCommand.parse before anything runs
-// (a bad combination is refused with exit code 2 and nothing written). Barriers, roots, mark workers and
-// --unsafe apply to the concurrent collector only and pacer gains only to the pacers that read them, so
-// those dimensions collapse where they do not apply instead of producing duplicate runs.
+// (a bad combination is refused with exit code 2 and nothing written). What applies to which collector
+// comes from the plans' traits: barriers, --unsafe, mark workers, pacers and each plan's own options apply
+// only to the plans that take them, pacer gains only to the pacers that read them, so those dimensions
+// collapse where they do not apply instead of producing duplicate runs.
 
+import ConcurrentGC
 import Foundation
 import Pacer
 
@@ -98,7 +100,7 @@ struct MatrixPlan {
     private static func expand(_ spec: MatrixSpec) -> [[(key: String, value: String)]] {
         var result: [[(key: String, value: String)]] = [[]]
         for (name, option) in MatrixSpec.dimensions {
-            let given = spec.lists[name] ?? (name == "workloads" ? ["gcbench"] : name == "collectors" ? ["concurrent"] : [])
+            let given = spec.lists[name] ?? (name == "workloads" ? ["gcbench"] : name == "collectors" ? [CollectorKind.runDefault.name] : [])
             let key = name == "heap" ? "heap" : option
             result = result.flatMap { settings -> [[(key: String, value: String)]] in
                 guard !given.isEmpty, applies(key, to: settings) else { return [settings] }
@@ -113,26 +115,22 @@ struct MatrixPlan {
         }
     }
 
-    /// Whether option `key` means anything for a run with `settings` so far.
+    /// Whether option `key` means anything for a run with `settings` so far (the collector's traits say).
     private static func applies(_ key: String, to settings: [(key: String, value: String)]) -> Bool {
-        let collector = settings.first { $0.key == "collector" }?.value
-        if ["barrier", "mark-workers", "unsafe"].contains(key) { return collector != "stw" }
-        if ["pacer", "roots"].contains(key) { return collector == nil || collector == "concurrent" }
-        if key == "treadmill-k" { return collector == "treadmill" }
+        guard let name = settings.first(where: { $0.key == "collector" })?.value else { return true }
+        guard let kind = CollectorKind(name: name) else { return true }  // an unknown collector: refused by validation
+        let traits = kind.traits
+        switch key {
+        case "barrier", "unsafe": return !traits.barriers.isEmpty
+        case "mark-workers": return traits.markWorkers != nil
+        case "pacer": return !traits.pacers.isEmpty
+        default: break
+        }
+        if CollectorKind.allPlanOptions.contains(where: { $0.name == key }) { return traits.options.contains { $0.name == key } }
         guard let parameter = PacerParameter.named(key), MatrixSpec.gainNames.contains(key) else { return true }
-        if collector != nil && collector != "concurrent" { return false }
-        let pacer = settings.first { $0.key == "pacer" }?.value ?? defaultPacer(collector: collector ?? "concurrent")
-        if pacer == "gogc" { return false }
-        guard let kind = PacerKind(rawValue: pacer) else { return true }  // an unknown pacer: refused by validation
-        return parameter.applies(to: kind)
-    }
-
-    /// The pacer `gclab run` picks when none is given, asked of RunCommand itself.
-    private static func defaultPacer(collector: String) -> String {
-        let args = ["--collector", collector, "--out", validationOut]
-        guard let o = try? OptionParser(args, valueOptions: RunCommand.valueOptions, flagOptions: RunCommand.flagOptions),
-              let request = try? RunCommand.parse(o) else { return "gogc" }
-        return request.run.pacer
+        let pacer = settings.first { $0.key == "pacer" }?.value ?? traits.defaultPacer?.rawValue ?? "gogc"
+        guard let pacerKind = PacerKind(rawValue: pacer) else { return pacer != "gogc" }  // an unknown pacer: refused later
+        return traits.pacers.contains(pacerKind) && parameter.applies(to: pacerKind)
     }
 
     /// A value given in the spec that no run uses is a mistake (e.g. `--barriers` with only stw).
@@ -140,16 +138,24 @@ struct MatrixPlan {
         for (name, option) in MatrixSpec.dimensions {
             let key = name == "heap" ? "heap" : option
             for value in spec.lists[name] ?? [] where !configs.contains(where: { $0.value(key) == value }) {
-                let why = ["barriers": "barriers apply to --collectors concurrent and treadmill only",
-                           "treadmill-ks": "Baker's k applies to --collectors treadmill only",
-                           "pacers": "the stw and treadmill collectors always run with pacer gogc"][name]
-                    ?? "it is read by pacers \(PacerKind.allCases.filter { PacerParameter.named(key)!.applies(to: $0) }.map(\.rawValue).joined(separator: ", ")) only"
+                let why: String
+                if name == "barriers" {
+                    why = "barriers apply to --collectors \(CollectorKind.names { !$0.traits.barriers.isEmpty }) only"
+                } else if name == "pacers" {
+                    why = "pacers apply to --collectors \(CollectorKind.names { !$0.traits.pacers.isEmpty }) only"
+                } else if let o = CollectorKind.allPlanOptions.first(where: { $0.name == name }) {
+                    why = "it applies to --collectors \(CollectorKind.names { $0.traits.options.contains(o) }) only"
+                } else {
+                    why = "it is read by pacers \(PacerKind.allCases.filter { PacerParameter.named(key)!.applies(to: $0) }.map(\.rawValue).joined(separator: ", ")) only"
+                }
                 throw UsageError("--\(name) \(value) applies to no run in this matrix: \(why)")
             }
         }
         for name in MatrixSpec.passThrough + MatrixSpec.runFlags
         where (spec.singles[name] != nil || spec.runFlags.contains(name)) && !configs.contains(where: { $0.value(name) != nil }) {
-            throw UsageError("--\(name) applies to no collector of this matrix (roots: concurrent; mark-workers, unsafe: concurrent, treadmill)")
+            let takers = name == "mark-workers" ? CollectorKind.names { $0.traits.markWorkers != nil }
+                : CollectorKind.names { !$0.traits.barriers.isEmpty }
+            throw UsageError("--\(name) applies to no collector of this matrix (it applies to \(takers))")
         }
     }
 
@@ -174,7 +180,7 @@ struct MatrixPlan {
     mutating func resolveHeaps(cache: URL, timeout: Double, quiet: Bool) throws {
         for i in configs.indices {
             guard let multiple = configs[i].heapMultiple, let run = configs[i].run else { continue }
-            let key = MinHeapKey(workload: run.workload, scale: run.scale, threads: run.threads, collector: run.collector)
+            let key = MinHeapKey(workload: run.workload, scale: run.scale, threads: run.threads, collector: run.collector.name)
             let minimum = try MinHeapSearch.cachedOrSearch(key, cache: cache, timeout: timeout, quiet: quiet)
             let bytes = (Int((Double(minimum) * multiple).rounded(.up)) + 4095) / 4096 * 4096
             configs[i].heapMaxArgument = String(bytes)

@@ -3,6 +3,7 @@
 // --shard, ...). Only the form of the input is checked here; MatrixExpansion turns the spec into runs
 // and validates every run's `gclab run` command line.
 
+import ConcurrentGC
 import Foundation
 import Pacer
 
@@ -10,18 +11,25 @@ struct MatrixSpec {
     /// Pacer parameters that can be swept like a dimension (`--kp 0.5,0.9`); gogc and heap-minimum are
     /// handled on their own.
     static var gainNames: [String] { PacerParameter.all.map(\.name).filter { $0 != "gogc" && $0 != "heap-minimum" } }
-    /// Dimensions in expansion order (outermost first), each with the `gclab run` option it sets.
+    /// Dimensions in expansion order (outermost first), each with the `gclab run` option it sets. Every
+    /// plan option is one, under its own name (`--roots stw,handshake`, `--treadmill-k 1,2`).
     static var dimensions: [(name: String, runOption: String)] {
-        [("workloads", "workload"), ("collectors", "collector"), ("barriers", "barrier"), ("treadmill-ks", "treadmill-k"),
-         ("pacers", "pacer")]
-            + gainNames.map { ($0, $0) } + [("gogc", "gogc"), ("threads", "threads"), ("heap", "heap-max")]
+        let planOptions: [(name: String, runOption: String)] = CollectorKind.allPlanOptions.map { ($0.name, $0.name) }
+        let gains: [(name: String, runOption: String)] = gainNames.map { ($0, $0) }
+        let head: [(name: String, runOption: String)] = [("workloads", "workload"), ("collectors", "collector"), ("barriers", "barrier")]
+        let tail: [(name: String, runOption: String)] = [("gogc", "gogc"), ("threads", "threads"), ("heap", "heap-max")]
+        return head + planOptions + [("pacers", "pacer")] + gains + tail
+    }
+    /// Other names of plan-option dimensions (`--treadmill-ks`), to the option's name.
+    static var dimensionAliases: [String: String] {
+        Dictionary(CollectorKind.allPlanOptions.flatMap { o in o.matrixAliases.map { ($0, o.name) } }, uniquingKeysWith: { a, _ in a })
     }
     /// Single-valued `gclab run` options given to every run (where they apply).
-    static let passThrough = ["scale", "seed", "roots", "mark-workers", "heap-minimum"]
+    static let passThrough = ["scale", "seed", "mark-workers", "heap-minimum"]
     static let runFlags = ["verify", "unsafe"]
     static let ownValueOptions = ["repeat", "out", "timeout", "shard", "cache"]
     static let ownFlags = ["resume", "quiet", "help"]
-    static var valueOptions: Set<String> { Set(dimensions.map(\.name) + passThrough + ownValueOptions) }
+    static var valueOptions: Set<String> { Set(dimensions.map(\.name) + dimensionAliases.keys + passThrough + ownValueOptions) }
     static var flagOptions: Set<String> { Set(runFlags + ownFlags) }
 
     /// The dimensions given, name → values in the order typed (duplicates dropped).
@@ -54,7 +62,13 @@ struct MatrixSpec {
         return try MatrixSpec(values: values, flags: flags)
     }
 
-    init(values: [String: String], flags: Set<String>) throws {
+    init(values given: [String: String], flags: Set<String>) throws {
+        var values = given
+        for (alias, name) in MatrixSpec.dimensionAliases {
+            guard let v = values.removeValue(forKey: alias) else { continue }
+            guard values[name] == nil else { throw UsageError("--\(alias) and --\(name) are one dimension: give one of them") }
+            values[name] = v
+        }
         for (name, _) in MatrixSpec.dimensions {
             guard let text = values[name] else { continue }
             var items: [String] = []

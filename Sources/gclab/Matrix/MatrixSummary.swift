@@ -2,7 +2,9 @@
 // columns, the child's summary.csv columns, reason) and matrix.json (the expanded runs and their
 // arguments). summary.csv is rewritten atomically after every run, so a killed matrix leaves a valid file.
 
+import ConcurrentGC
 import Foundation
+import Pacer
 
 enum MatrixSummary {
     /// `gclab run`'s configuration columns (workload ... verify) and its result columns (status ...).
@@ -23,11 +25,11 @@ enum MatrixSummary {
         var values: [String: String] = ["run_id": run.runId, "repeat": String(run.repeatIndex), "heap": config.value("heap") ?? "",
                                         "heap_minimum_bytes": String(config.heapMinimumBytes), "unsafe": config.unsafe ? "1" : "0"]
         if let c = config.run {
-            let known: [String: String] = ["workload": c.workload, "scale": c.scale, "collector": c.collector, "barrier": c.barrier,
-                                           "roots": c.roots, "mark_workers": String(c.markWorkers),
-                                           "treadmill_k": String(c.treadmillK), "pacer": c.pacer,
-                                           "threads": String(c.threads), "seed": String(c.seed), "gogc": String(c.gogc),
-                                           "heap_max_bytes": String(c.heapMaxBytes), "verify": c.verify ? "1" : "0"]
+            var known: [String: String] = ["workload": c.workload, "scale": c.scale, "collector": c.collector.name, "barrier": c.barrier,
+                                            "mark_workers": String(c.markWorkers), "pacer": c.pacer,
+                                            "threads": String(c.threads), "seed": String(c.seed), "gogc": String(c.gogc),
+                                            "heap_max_bytes": String(c.heapMaxBytes), "verify": c.verify ? "1" : "0"]
+            for option in CollectorKind.allPlanOptions { known[option.columnName] = c.planOption(option.name) }
             values.merge(known) { a, _ in a }
         }
         for gain in gainColumns { values[gain] = config.value(gain) ?? "" }

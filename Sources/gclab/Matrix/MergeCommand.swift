@@ -4,6 +4,7 @@
 // (every shard's matrix.json lists the whole matrix), else in input order.
 
 import Foundation
+import Pacer
 
 enum MergeCommand {
     static let help = """

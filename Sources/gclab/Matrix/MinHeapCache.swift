@@ -3,6 +3,7 @@
 // so heap sizes can be given relative to each workload's needs. Rewritten atomically on every update.
 
 import Foundation
+import Pacer
 
 struct MinHeapKey: Hashable, CustomStringConvertible {
     var workload: String

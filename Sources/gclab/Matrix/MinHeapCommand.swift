@@ -43,7 +43,7 @@ enum MinHeapCommand {
         let validation = try OptionParser(runOptions + ["--heap-max", String(hi), "--out", MatrixPlan.validationOut],
                                           valueOptions: RunCommand.valueOptions, flagOptions: RunCommand.flagOptions)
         let run = try RunCommand.parse(validation).run
-        let key = MinHeapKey(workload: run.workload, scale: run.scale, threads: run.threads, collector: run.collector)
+        let key = MinHeapKey(workload: run.workload, scale: run.scale, threads: run.threads, collector: run.collector.name)
         _ = try MinHeapCache.read(cache)  // a broken cache is refused before the search, not after it
         ChildRun.stopChildOnInterrupt()
 

@@ -9,16 +9,19 @@ enum ConfigFile {
     static func write(config: RunConfiguration, heap: Heap, to url: URL) throws {
         let c = heap.configuration
         var object: [String: Any] = [
-            "workload": config.workload, "scale": config.scale, "collector": config.collector,
-            "barrier": config.barrier, "roots": config.roots, "mark_workers": config.markWorkers, "treadmill_k": config.treadmillK, "pacer": config.pacer,
+            "workload": config.workload, "scale": config.scale, "collector": config.collector.name,
+            "barrier": config.barrier, "mark_workers": config.markWorkers, "pacer": config.pacer,
             "threads": config.threads, "seed": config.seed, "gogc": c.gogc, "heap_max_bytes": c.heapMaxBytes,
             "heap_minimum_bytes": c.minimumTriggerBytes, "verify": c.verify, "unsafe": c.allowUnsafe,
-            "incremental_k": c.assistRatio, "processors": c.processors,
+            "processors": c.processors,
             "command_line": CommandLine.arguments,
             "git_commit": gitCommit() ?? "unknown",
             "swift_compiler": compilerVersion,
             "machine": machine(),
         ]
+        for option in CollectorKind.allPlanOptions {  // every plan option: its value, or n/a
+            object[option.columnName] = config.planOption(option.name)
+        }
         if c.pacer != nil {
             let p = c.pacerConfig
             object["pacer_config"] = [

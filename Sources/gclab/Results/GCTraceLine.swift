@@ -5,8 +5,10 @@
 // N cycle; T seconds since start; P percent of the processors' time spent in GC since start; clock: mark
 // start pause + concurrent mark + mark termination pause (wall); cpu: mark start + assist/background/idle
 // marking + termination; A->B->C: heap at trigger, at mark end, marked live; G the goal (the trigger
-// with --pacer gogc); S and L the roots; P the processors. A stop-the-world cycle shows 0+0+pause; a
-// treadmill cycle 0+incremental marking (flip to flip)+flip pause (Baker's k steps are not timed: assist 0).
+// with --pacer gogc); S and L the roots; P the processors. The pauses are told apart by their role
+// (`PauseKind.Role`): a cycle that is one pause shows 0+0+pause; a cycle whose marking runs with the
+// mutators, opening pause + marking + closing pause (a treadmill cycle: 0 + flip to flip + flip pause;
+// Baker's k steps are not timed, so assist is 0).
 
 import ConcurrentGC
 import Foundation
@@ -29,8 +31,8 @@ final class GCTraceLine: @unchecked Sendable {
         func ms(_ ns: UInt64) -> String { String(format: ns < 10_000_000 ? "%.3f" : "%.1f", Double(ns) / 1e6) }
         func mb(_ b: Int) -> String { String(Int((Double(b) / 1_048_576).rounded())) }
         let pauses = stats.pauses.filter { $0.cycle == c.cycle && $0.mutator == 0 }
-        let start = pauses.first { $0.kind == "mark-start" }?.durationNs ?? 0
-        let termination = pauses.filter { ["mark-termination", "stw-gc", "flip"].contains($0.kind) }.reduce(0) { $0 + $1.durationNs }
+        let start = pauses.first { $0.kind.role == .cycleStart }?.durationNs ?? 0
+        let termination = pauses.filter { $0.kind.role == .cycleEnd }.reduce(0) { $0 + $1.durationNs }
         let concurrent = c.concurrentMarkStartNs > 0 ? c.markTerminationStartNs - c.concurrentMarkStartNs : 0
         let markCapacity = Double(concurrent) * Double(procs)
         let background = UInt64(c.utilization * markCapacity) &- min(c.assistNs, UInt64(c.utilization * markCapacity))

@@ -1,7 +1,8 @@
 // trace.json: the run as a Chrome trace-event timeline (opens in Perfetto, ui.perfetto.dev, and
 // chrome://tracing). Tracks (threads of process 1):
 //   0            "GC: pauses"         stop-the-world pauses as slices
-//   1            "GC: phases"         each cycle's mark start, concurrent mark and termination
+//   1            "GC: phases"         each cycle's phases, named by its plan (`PlanTraits.phases`): an opening
+//                                     pause, marking while mutators run, a closing pause; or one pause
 //   1000 + id    "mutator id"         handshakes and assists of that mutator
 //   2000 + i     "mark worker i"      background marking slices
 // Counters: heap in use, live, trigger, committed (from the heap samples); goal and trigger per cycle.
@@ -31,32 +32,32 @@ enum TraceFile {
         var mutators = Set<Int>(), workers = Set<Int>()
         for p in stats.pauses {
             if p.mutator == 0 {
-                slice(p.kind, "pause", 0, p.startNs, p.durationNs,
+                slice(p.kind.name, "pause", 0, p.startNs, p.durationNs,
                       #"{"cycle":\#(p.cycle),"time_to_safepoint_ns":\#(p.timeToSafepointNs)}"#)
             } else {
                 mutators.insert(p.mutator)
-                slice(p.kind, "handshake", 1000 + p.mutator, p.startNs, p.durationNs, #"{"cycle":\#(p.cycle)}"#)
+                slice(p.kind.name, "handshake", 1000 + p.mutator, p.startNs, p.durationNs, #"{"cycle":\#(p.cycle)}"#)
             }
         }
         for c in stats.cycles {
             let args = #"{"cycle":\#(c.cycle),"reason":"\#(c.reason)","marked_bytes":\#(c.markedBytes)}"#
-            if c.collector == "treadmill" {  // a cycle runs from one flip pause to the next
-                slice("GC \(c.cycle) incremental mark", "phase", 1, c.startNs, c.markTerminationStartNs &- c.startNs, args)
-                slice("GC \(c.cycle) flip", "phase", 1, c.markTerminationStartNs, c.endNs &- c.markTerminationStartNs, args)
-            } else if c.concurrentMarkStartNs > 0 {
-                slice("GC \(c.cycle) mark start", "phase", 1, c.startNs, c.concurrentMarkStartNs - c.startNs, args)
-                slice("GC \(c.cycle) concurrent mark", "phase", 1, c.concurrentMarkStartNs,
-                      c.markTerminationStartNs - c.concurrentMarkStartNs, args)
-                slice("GC \(c.cycle) mark termination", "phase", 1, c.markTerminationStartNs, c.endNs - c.markTerminationStartNs, args)
+            let phases = c.collector.traits.phases
+            if c.concurrentMarkStartNs > 0 {  // opening pause, marking while mutators run, closing pause
+                if c.concurrentMarkStartNs > c.startNs, !phases.opening.isEmpty {
+                    slice("GC \(c.cycle) \(phases.opening)", "phase", 1, c.startNs, c.concurrentMarkStartNs - c.startNs, args)
+                }
+                slice("GC \(c.cycle) \(phases.marking)", "phase", 1, c.concurrentMarkStartNs,
+                      c.markTerminationStartNs &- c.concurrentMarkStartNs, args)
+                slice("GC \(c.cycle) \(phases.closing)", "phase", 1, c.markTerminationStartNs, c.endNs &- c.markTerminationStartNs, args)
             } else {
                 slice("GC \(c.cycle)", "phase", 1, c.startNs, c.endNs - c.startNs, args)
             }
             if c.heapGoalBytes > 0 { counter("pacer", c.startNs, [("goal", c.heapGoalBytes), ("trigger", c.triggerBytes)]) }
         }
         for a in stats.activities {
-            if a.kind == "assist" { mutators.insert(a.thread) } else { workers.insert(a.thread) }
-            let tid = a.kind == "assist" ? 1000 + a.thread : 2000 + a.thread
-            slice(a.kind, "marking", tid, a.startNs, a.durationNs, #"{"scanned_bytes":\#(a.scannedBytes)}"#)
+            if a.kind == .assist { mutators.insert(a.thread) } else { workers.insert(a.thread) }
+            let tid = a.kind == .assist ? 1000 + a.thread : 2000 + a.thread
+            slice(a.kind.rawValue, "marking", tid, a.startNs, a.durationNs, #"{"scanned_bytes":\#(a.scannedBytes)}"#)
         }
         for m in mutators.sorted() { meta(1000 + m, "mutator \(m)") }
         for w in workers.sorted() { meta(2000 + w, "mark worker \(w)") }

@@ -4,6 +4,7 @@
 
 import ConcurrentGC
 import Foundation
+import Pacer
 
 enum UtilizationFile {
     /// World pauses (not per-thread handshakes) at full weight.

@@ -10,7 +10,8 @@
 //     grey every root: the next cycle's marking starts; barrier on; next trigger = the surviving cells
 //     plus GOGC percent of the reached ones (cells allocated in a cycle survive it unreached).
 //   between flips: each allocation first does k scan steps while grey cells remain (Baker's rule, paid
-//     `stepBatch` at a time); the background workers (--mark-workers) do scan steps too; every store
+//     by the cell allocator `CellAllocator.workBatch` at a time); the background workers
+//     (--mark-workers) do scan steps too; every store
 //     goes through the barrier until marking is done, and after that too for dijkstra and steele.
 // The flip comes when the heap in use reaches the trigger, or when memory runs out (a full collection:
 // two flips in one pause, the second after marking a whole cycle in it).
@@ -35,15 +36,15 @@ import Synchronization
 /// The `treadmill` collector.
 final class TreadmillCollector: Collector {
     unowned(unsafe) let heap: Heap
+    /// Every object's space: small cells in blocks of the heap's pool, large cells in its large region.
+    let space: TreadmillSpace
     /// Scan steps per allocation (Baker's k).
     let k: Int
-    /// Steps a mutator owes before it pays them at once (at most this many allocations late).
-    static let stepBatch = 16
+    let barrier: BarrierKind
     /// The barrier can be off from the end of marking to the flip: true for the snapshot barriers
     /// (yuasa, hybrid, and none, which does nothing). The insertion barriers must stay on: a white
     /// object held only by a stack is still to be caught by the flip's second look at the roots.
     private let barrierOffWhenMarked: Bool
-    private unowned(unsafe) let space: TreadmillSpace
     /// One gate per background worker: held while it scans, taken by the flip pause.
     private let gates: [Monitor]
     private let wake = Monitor()
@@ -58,12 +59,17 @@ final class TreadmillCollector: Collector {
     private let allocatedCellBytes = Atomic<Int>(0)
     /// When the running cycle began (the end of the last flip pause); written in pauses only.
     private var cycleStartNs: UInt64 = 0
+    /// Test hook: the flip skips its second look at the roots (which dijkstra and steele need), to show
+    /// that the verifier catches what that loses.
+    var debugSkipFlipRescan = false
 
     init(heap: Heap) {
         self.heap = heap
+        space = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: heap.blocks, accounting: heap.accounting,
+                               poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
         k = heap.configuration.treadmillK
-        barrierOffWhenMarked = !heap.configuration.barrier.rescansRoots
-        space = heap.treadmill
+        barrier = heap.configuration.barrier
+        barrierOffWhenMarked = !barrier.rescansRoots
         gates = (0..<max(0, heap.configuration.markWorkers)).map { _ in Monitor() }
         heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // always collecting: the first cycle starts now
         for i in gates.indices {
@@ -71,109 +77,52 @@ final class TreadmillCollector: Collector {
         }
     }
 
-    // MARK: Allocation
+    var largeObjectSpace: TreadmillSpace { space }
 
-    /// Allocates a cell for `bytes` for `mutator`: Baker's k scan steps first, then the trigger, then a
-    /// black cell. Returns the cell's offset and whether its memory is fresh (zero); it is not zeroed. `heap` is this collector's heap, passed as a
-    /// guaranteed reference (no reference counting in this path).
-    func allocate(bytes: Int, mutator: Mutator, heap: Heap) throws(HeapError) -> (offset: Int, fresh: Bool) {
-        let ctx = mutator.ctx
-        let space = heap.treadmill
-        if let error = heap.failureError { throw error }  // another mutator exhausted the heap
-        // Baker's rule, k steps per allocation, paid in batches of `stepBatch` steps: the cells of a batch
-        // are taken under one lock and their headers loaded together (the misses overlap).
-        if space.greyTotal.load(ordering: .relaxed) > 0 {
-            ctx.pointee.scanStepsOwed &+= k
-            if ctx.pointee.scanStepsOwed >= TreadmillCollector.stepBatch {
-                let scanned = space.scan(steps: ctx.pointee.scanStepsOwed, hint: &ctx.pointee.scanHint)
-                ctx.pointee.assistScannedBytes &+= scanned.bytes
-                ctx.pointee.scanStepsOwed = 0
-            }
-        } else if barrierOffWhenMarked && heap.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
-            // Marking is done: every object reachable at the flip is black and every new one is black,
-            // so no reachable white object is left for a snapshot barrier to save. Off until the flip.
-            heap.barrierFlag.pointee.store(0, ordering: .relaxed)
-        }
-        let startCycle = heap.cycles.load(ordering: .relaxed)
-        if heap.heapInUse.load(ordering: .relaxed) &+ bytes > heap.trigger.load(ordering: .relaxed) {
-            collect(requester: mutator.record, reason: "trigger", observedCycle: startCycle, full: false)
-        }
-        let c = space.sizeClass(bytes: bytes)
-        var fullCollections = 0
-        while true {
-            var offset = -1, cellBytes = 0, fresh = false
-            if c < TreadmillSizeClasses.smallCount {
-                // Small cells come from this thread's cache, refilled a batch at a time under one lock.
-                // The shared counters are updated once per batch: the cells count as in use from the
-                // moment they are taken (as a bump allocator's buffer does).
-                let cache = ctx.pointee.cellCache!
-                cellBytes = space.info[c].cellBytes
-                if cache.count(c) == 0 {
-                    let n = space.allocateBlack(sizeClass: c, max: CellCache.batch, into: cache.slots(c), commit: heap.commit)
-                    cache.setCount(c, n)
-                    if n > 0 {
-                        heap.noteHandedOut(n * cellBytes)
-                        heap.allocated.add(ctx.pointee.pendingAllocatedBytes, ordering: .relaxed)
-                        ctx.pointee.pendingAllocatedBytes = 0
-                    }
-                }
-                if cache.count(c) > 0 {
-                    offset = cache.pop(c)
-                    ctx.pointee.pendingAllocatedBytes &+= bytes
-                }
-            } else if let cell = space.allocate(bytes: bytes, black: true, commit: heap.commit) {
-                offset = cell.offset
-                cellBytes = cell.cellBytes
-                fresh = cell.fresh
-                heap.noteHandedOut(cellBytes)
-                heap.allocated.add(bytes, ordering: .relaxed)
-            }
-            if offset >= 0 {
-                let allocatedCells = ctx.pointee.cycleAllocatedCells &+ 1
-                ctx.pointee.cycleAllocatedCells = allocatedCells
-                ctx.pointee.cycleAllocatedCellBytes &+= cellBytes
-                if allocatedCells & 255 == 0 { heap.sampleHeap() }  // a clock read every 256 allocations
-                return (offset, fresh)
-            }
-            let released = space.trimFreeLargeCells()
-            if released > 0 {
-                heap.uncommit(released)
-                continue
-            }
-            try mutator.collectOrFail(bytes, heap, &fullCollections)
-        }
-    }
+    // MARK: Mutators
 
-    // MARK: Requests
-
-    func triggered(requester: MutatorRecord, observedCycle: Int) {
-        collect(requester: requester, reason: "trigger", observedCycle: observedCycle, full: false)
-    }
-
-    /// A full collection frees everything unreachable now: the running cycle's flip may keep objects that
-    /// died after it began (floating garbage), so a second cycle is marked and flipped in the same pause.
-    func collectFully(requester: MutatorRecord?, reason: String, observedCycle: Int) {
-        collect(requester: requester, reason: reason, observedCycle: observedCycle, full: true)
+    /// A new mutator allocates cells (Baker's k steps owed per allocation) and runs this plan's barrier.
+    func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        ctx.pointee.allocator = .cells
+        ctx.pointee.cells = CellAllocator(space: space, workPerAllocation: k, stopBarrierWhenMarked: barrierOffWhenMarked)
+        let state = UnsafeMutablePointer<TreadmillMutatorState>.allocate(capacity: 1)
+        state.initialize(to: TreadmillMutatorState(barrier: barrier.id, space: .passUnretained(space)))
+        ctx.pointee.planState = UnsafeMutableRawPointer(state)
+        ctx.pointee.writeBarrierSlow = TreadmillBarrier.slowPath
     }
 
     func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
         collectCounters(of: ctx)
+        ctx.pointee.cells.free()
+        ctx.pointee.cells = CellAllocator()
+        let state = ctx.planState(TreadmillMutatorState.self)
+        state.deinitialize(count: 1)
+        state.deallocate()
+        ctx.pointee.planState = nil
     }
 
     /// Moves a mutator's per-cycle counters into the collector's and gives back the cells of its cache
     /// (its owner leaving, or a pause before the flip: cached cells are black and would otherwise survive).
     private func collectCounters(of ctx: UnsafeMutablePointer<MutatorContext>) {
-        ctx.pointee.cellCache?.giveBack(to: space)
-        heap.allocated.add(ctx.pointee.pendingAllocatedBytes, ordering: .relaxed)
-        ctx.pointee.pendingAllocatedBytes = 0
-        scanMutatorBytes.add(ctx.pointee.assistScannedBytes, ordering: .relaxed)
+        let allocated = CellAllocator.giveBack(ctx, accounting: heap.accounting)
+        allocatedCells.add(allocated.cells, ordering: .relaxed)
+        allocatedCellBytes.add(allocated.bytes, ordering: .relaxed)
+        scanMutatorBytes.add(ctx.pointee.cells.scannedBytes, ordering: .relaxed)
         barrierSlowPaths.add(ctx.pointee.barrierSlowCount, ordering: .relaxed)
-        allocatedCells.add(ctx.pointee.cycleAllocatedCells, ordering: .relaxed)
-        allocatedCellBytes.add(ctx.pointee.cycleAllocatedCellBytes, ordering: .relaxed)
-        ctx.pointee.assistScannedBytes = 0
+        ctx.pointee.cells.scannedBytes = 0
         ctx.pointee.barrierSlowCount = 0
-        ctx.pointee.cycleAllocatedCells = 0
-        ctx.pointee.cycleAllocatedCellBytes = 0
+    }
+
+    // MARK: Requests
+
+    func triggered(requester: MutatorRecord, observedCycle: Int) {
+        collect(requester: requester, reason: .trigger, observedCycle: observedCycle, full: false)
+    }
+
+    /// A full collection frees everything unreachable now: the running cycle's flip may keep objects that
+    /// died after it began (floating garbage), so a second cycle is marked and flipped in the same pause.
+    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+        collect(requester: requester, reason: reason, observedCycle: observedCycle, full: true)
     }
 
     func shutdown() {
@@ -189,7 +138,7 @@ final class TreadmillCollector: Collector {
     private func workerLoop(_ index: Int) {
         var hint = index
         while !stopping.load(ordering: .relaxed) {
-            if space.greyTotal.load(ordering: .relaxed) <= 0 {
+            if space.greyTotal.pointee.load(ordering: .relaxed) <= 0 {
                 wake.withLock { wake.wait(nanoseconds: 1_000_000) }
                 continue
             }
@@ -201,7 +150,7 @@ final class TreadmillCollector: Collector {
             scanWorkerBytes.add(scanned, ordering: .relaxed)
             workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
             if scanned > 0 {
-                heap.stats.record(ActivityRecord(kind: "mark-worker", thread: index, startNs: start,
+                heap.stats.record(ActivityRecord(kind: .markWorker, thread: index, startNs: start,
                                                  durationNs: heap.stats.elapsed() &- start, scannedBytes: scanned))
             }
             while heap.world.waitingForSafepoint { usleep(20) }  // let a flip pause take the gate
@@ -210,10 +159,10 @@ final class TreadmillCollector: Collector {
 
     // MARK: The flip
 
-    private func collect(requester: MutatorRecord?, reason: String, observedCycle: Int, full: Bool) {
+    private func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int, full: Bool) {
         let requestNs = heap.stats.elapsed()
         guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
-        guard heap.cycles.load(ordering: .relaxed) == observedCycle else {  // someone else flipped since
+        guard heap.completedCycles == observedCycle else {  // someone else flipped since
             heap.world.start(requester: requester)
             return
         }
@@ -221,79 +170,62 @@ final class TreadmillCollector: Collector {
         let cpu0 = Clock.threadCPU()
         var records: [CycleRecord] = []
         for round in 0..<(full ? 2 : 1) {
-            records.append(flip(cycle: observedCycle + 1 + round, reason: round == 0 ? reason : reason + "-second",
+            records.append(flip(cycle: observedCycle + 1 + round, reason: round == 0 ? reason : reason.second,
                                 requestNs: requestNs))
         }
         let end = heap.stats.elapsed()
         for gate in gates { gate.unlock() }
         heap.world.start(requester: requester)
         wake.withLock { wake.broadcast() }
-        let cpu = Clock.threadCPU() &- cpu0
-        records[records.count - 1].gcCPUNs &+= cpu  // the pause's CPU (workers' is in each record)
-        // The pause first: a cycle observer (--gctrace) reads it when the cycle is recorded.
-        heap.stats.record(PauseRecord(cycle: records.last!.cycle, kind: "flip", startNs: requestNs,
-                                      timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs))
-        for var record in records {
+        records[records.count - 1].gcCPUNs &+= Clock.threadCPU() &- cpu0  // the pause's CPU (workers' is in each record)
+        for (i, var record) in records.enumerated() {
             record.endNs = end
-            heap.stats.record(record)
+            // The pause first: a cycle observer (--gctrace) reads it when the cycle is recorded.
+            let pause = PauseRecord(cycle: record.cycle, kind: .flip, startNs: requestNs,
+                                    timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs)
+            heap.recordCycle(record, pauses: i == records.count - 1 ? [pause] : [])
         }
         // Published last: whoever waits for these cycles finds their records complete.
-        heap.cycles.store(records.last!.cycle, ordering: .releasing)
+        heap.publishCompletedCycle(records.last!.cycle)
     }
 
     /// Ends the running cycle (world stopped, workers held) and starts the next. Returns its record.
-    private func flip(cycle: Int, reason: String, requestNs: UInt64) -> CycleRecord {
+    private func flip(cycle: Int, reason: CycleReason, requestNs: UInt64) -> CycleRecord {
         // The cycle began when the last flip pause ended (the first, when the heap was created).
-        var record = CycleRecord(cycle: cycle, collector: "treadmill", reason: reason, startNs: cycleStartNs, endNs: 0,
-                                 heapAtTriggerBytes: heap.heapInUse.load(ordering: .relaxed), markedBytes: 0, markedObjects: 0,
-                                 largeObjectBytesFreed: 0, nextTriggerBytes: 0, gcCPUNs: 0, lostObjects: 0)
+        var record = CycleRecord(cycle: cycle, collector: .treadmill, reason: reason, startNs: cycleStartNs)
+        record.heapAtTriggerBytes = heap.heapInUseBytes
         record.concurrentMarkStartNs = cycleStartNs
-        record.markTerminationStartNs = requestNs
-        record.treadmillK = k
-        heap.sampleHeap(force: true)
-        if heap.configuration.barrier.rescansRoots && !heap.debugSkipFlipRescan {
+        // The second cycle of a full collection began inside this pause, after the request.
+        record.markTerminationStartNs = max(requestNs, cycleStartNs)
+        record.planColumns["treadmill_k"] = String(k)
+        heap.accounting.pointee.sample(heap.stats, force: true)
+        if barrier.rescansRoots && !debugSkipFlipRescan {
             let t0 = Clock.now()
             greyRoots()
             record.rescanNs = Clock.now() &- t0
         }
         var hint = 0
         record.scanPauseBytes = space.scan(steps: .max, hint: &hint).bytes
-        for r in heap.world.mutators {
-            collectCounters(of: r.ctx)
-            heap.flushActivities(of: r.ctx)
-        }
+        for r in heap.world.mutators { collectCounters(of: r.ctx) }
         record.scanAssistBytes = scanMutatorBytes.exchange(0, ordering: .relaxed)
         record.scanBackgroundBytes = scanWorkerBytes.exchange(0, ordering: .relaxed)
         record.barrierSlowPaths = barrierSlowPaths.exchange(0, ordering: .relaxed)
         record.gcCPUNs = workerCPU.exchange(0, ordering: .relaxed)
-        record.heapAtMarkEndBytes = heap.heapInUse.load(ordering: .relaxed)
-        if heap.configuration.verify {
-            let check = Checkmark.verify(heap: heap, cycle: record.cycle)
-            record.lostObjects = check.lostCount
-            heap.stats.record(lost: check.lost, count: check.lostCount)
-        }
+        record.heapAtMarkEndBytes = heap.heapInUseBytes
+        heap.verifyMarks(&record, TreadmillMarks(space: space))
         let flip = space.flip()
-        record.record(flip)
+        record.recordFlip(flip)
         // The surviving (black) cells are the ones reached from the roots plus the ones allocated in the
         // cycle, which survive it unreached (floating garbage, by Baker's design). Only the first are the
         // live heap: the next cycle may allocate GOGC percent of them, on top of all the survivors.
         let allocatedBytes = allocatedCellBytes.exchange(0, ordering: .relaxed)
         let allocatedCount = allocatedCells.exchange(0, ordering: .relaxed)
         let reached = max(0, flip.survivingBytes - allocatedBytes)
-        record.markedBytes = reached
         record.markedObjects = max(0, flip.before.black - allocatedCount)
         record.blackAllocatedBytes = allocatedBytes
-        let roots = heap.rootBytes
-        record.stackBytes = roots.stacks
-        record.globalsBytes = roots.globals
-        record.pacer = "gogc"
-        record.nextTriggerBytes = flip.survivingBytes + heap.gogcTrigger(liveBytes: reached) - reached
-        heap.live.store(reached, ordering: .relaxed)
-        heap.heapInUse.store(flip.survivingBytes, ordering: .relaxed)
-        heap.trigger.store(record.nextTriggerBytes, ordering: .relaxed)
+        heap.finishCycle(&record, live: reached, inUse: flip.survivingBytes, utilization: 0)
         greyRoots()  // the next cycle begins
         heap.barrierFlag.pointee.store(1, ordering: .relaxed)  // seen by every mutator when the world restarts
-        heap.sampleHeap(force: true)
         cycleStartNs = heap.stats.elapsed()
         return record
     }
@@ -304,4 +236,11 @@ final class TreadmillCollector: Collector {
         for hidden in heap.debugObjectsHiddenFromMarker { _ = space.markReached(hidden.raw) }
         heap.forEachRoot { raw, _ in if raw != 0 { space.shade(raw) } }
     }
+}
+
+/// The treadmill's marks for the verifier: an object survives the flip if its cell is not white.
+struct TreadmillMarks: MarkedObjects {
+    let space: TreadmillSpace
+
+    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool { !space.markReached(raw) }
 }

@@ -13,9 +13,7 @@
 final class MarkWorkPool {
     private let monitor = Monitor()
     // Under `monitor`:
-    private var stack: UnsafeMutablePointer<UInt32>
-    private var count = 0
-    private var capacity = 1 << 16
+    private var stack = RawStack<UInt32>(capacity: 1 << 16)
     private var active = 0
     private var idleWaiters = 0
     private var wakeSuppressed = false
@@ -23,29 +21,16 @@ final class MarkWorkPool {
     /// How many grey objects a marker takes at once.
     static let batch = 512
 
-    init() { stack = .allocate(capacity: capacity) }
-    deinit { stack.deallocate() }
+    init() {}
+    deinit { stack.free() }
 
     /// Adds grey objects (not counted as anyone's work).
     func push(_ items: UnsafeBufferPointer<UInt32>) {
         guard !items.isEmpty else { return }
         monitor.withLock {
-            reserve(items.count)
-            (stack + count).update(from: items.baseAddress!, count: items.count)
-            count += items.count
+            stack.append(contentsOf: items)
             if idleWaiters > 0 && !wakeSuppressed { monitor.broadcast() }
         }
-    }
-
-    private func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
-        var newCapacity = capacity * 2
-        while count + extra > newCapacity { newCapacity *= 2 }
-        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
-        bigger.update(from: stack, count: count)
-        stack.deallocate()
-        stack = bigger
-        capacity = newCapacity
     }
 
     /// Set when a marker (often an assisting mutator) found the pool empty while others held work.
@@ -54,7 +39,7 @@ final class MarkWorkPool {
     /// True when the pool is empty and a marker is idle or recently came away empty-handed: a busy
     /// marker should give back part of its stack. Without this a worker could hoard all grey objects
     /// while assists, finding nothing to do, let the heap run past its goal.
-    var hungry: Bool { monitor.withLock { count == 0 && (idleWaiters > 0 || starved) } }
+    var hungry: Bool { monitor.withLock { stack.isEmpty && (idleWaiters > 0 || starved) } }
 
     /// The epoch the current mark writes into line marks. Markers take it together with their work, so
     /// a marker created before one cycle ended never marks the next cycle's lines with a stale epoch.
@@ -68,14 +53,12 @@ final class MarkWorkPool {
     /// call `finished()` once its local stack is empty.
     func take(into buffer: UnsafeMutablePointer<UInt32>, max: Int, alreadyActive: Bool) -> (count: Int, epoch: UInt8) {
         monitor.withLock {
-            let n = min(max, count)
-            guard n > 0 else {
+            guard !stack.isEmpty else {
                 if active > 0 { starved = true }
                 return (0, epoch)
             }
             starved = false
-            count -= n
-            buffer.update(from: stack + count, count: n)
+            let n = stack.popAll(max, into: buffer)
             if !alreadyActive { active += 1 }
             return (n, epoch)
         }
@@ -85,12 +68,12 @@ final class MarkWorkPool {
     func finished() {
         monitor.withLock {
             active -= 1
-            if active == 0 && count == 0 { monitor.broadcast() }
+            if active == 0 && stack.isEmpty { monitor.broadcast() }
         }
     }
 
     /// Pool empty and no marker holding work.
-    var quiescent: Bool { monitor.withLock { active == 0 && count == 0 } }
+    var quiescent: Bool { monitor.withLock { active == 0 && stack.isEmpty } }
 
 
     /// Blocks until there is work in the pool, the pool becomes quiescent, or `stop()` returns true
@@ -99,8 +82,8 @@ final class MarkWorkPool {
         monitor.withLock {
             idleWaiters += 1
             defer { idleWaiters -= 1 }
-            while count == 0 && !stop() { monitor.wait() }
-            return count > 0
+            while stack.isEmpty && !stop() { monitor.wait() }
+            return !stack.isEmpty
         }
     }
 
@@ -110,7 +93,7 @@ final class MarkWorkPool {
     func waitForQuiescence(until stop: () -> Bool, timeoutNs: UInt64? = nil) -> Bool {
         monitor.withLock {
             let deadline = timeoutNs.map { Clock.now() + $0 }
-            while !(active == 0 && count == 0) && !stop() {
+            while !(active == 0 && stack.isEmpty) && !stop() {
                 if let deadline {
                     let now = Clock.now()
                     if now >= deadline { break }
@@ -119,7 +102,7 @@ final class MarkWorkPool {
                     monitor.wait()
                 }
             }
-            return active == 0 && count == 0
+            return active == 0 && stack.isEmpty
         }
     }
 
@@ -129,7 +112,7 @@ final class MarkWorkPool {
         monitor.withLock {
             idleWaiters += 1
             defer { idleWaiters -= 1 }
-            while count == 0 && active > 0 { monitor.wait() }
+            while stack.isEmpty && active > 0 { monitor.wait() }
         }
     }
 

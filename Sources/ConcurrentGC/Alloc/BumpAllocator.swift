@@ -1,0 +1,197 @@
+// The bump allocator of the mark-region plans: small objects bump-allocated through the holes (runs of
+// free lines) of Immix blocks, the fast path inline in `Mutator.allocate`, everything else here.
+//
+// Order of business in the slow path, mirroring Immix: (1) the next hole of the current block; (2) for a
+// medium object (over one line) that does not fit the current hole, the overflow region instead of
+// skipping holes; (3) a new block from the space, which sweeps lazily; the trigger is checked first;
+// (4) when no block is left, full collections, then the exhaustion error. Objects over 8 KiB go to the
+// large-object space (LargeObjectAllocator.swift).
+//
+// While the barrier is on, each hole handed out pays the plan's assist and, if the plan allocates black,
+// has its lines marked live at once and its objects' mark bits set when the region leaves it (objects in
+// a hole are contiguous, so a header walk finds them). An assist may wait at a safepoint, so it runs
+// before the object it pays for is carved out (a collection in between would free an object nothing
+// references yet). `cursor` and `limit` are byte offsets from the heap base; `holeStart` lets the slow
+// path count what was allocated in a hole when it leaves it, so the fast path keeps no counter.
+
+import Synchronization
+
+/// A thread-local bump region: the current hole of a thread's current block.
+@usableFromInline
+struct BumpRegion {
+    @usableFromInline var cursor: Int = 0
+    @usableFromInline var limit: Int = 0
+    /// Start of the current hole.
+    var holeStart: Int = 0
+    /// The block being allocated into, or -1.
+    var block: Int = -1
+    /// The hole was handed out while the plan allocates black: its objects get their mark bits set when
+    /// the region leaves it (`BumpAllocator.leaveHole`).
+    var black = false
+}
+
+/// Writes a new small object's header and zeroes its fields and payload: the fast paths' store sequence.
+/// Zeroing here, where the header store brings the line into the cache anyway (as HotSpot's inline TLAB
+/// path does), costs less than a separate pass over each hole, and never zeroes what is not allocated.
+@inlinable @inline(__always)
+func initializeSmallObject(_ object: UnsafeMutableRawPointer, header: ObjectHeader, bytes: Int) {
+    object.storeBytes(of: header.bits, as: UInt64.self)
+    var word = 8
+    while word < bytes {
+        object.storeBytes(of: 0, toByteOffset: word, as: UInt64.self)
+        word &+= 8
+    }
+}
+
+/// The plan's assist: (context, bytes allocated); it marks its share before the allocation goes on.
+typealias AssistHook = @convention(c) (UnsafeMutableRawPointer, Int) -> Void
+
+/// What allocation does while the barrier is on, as the plan set it.
+struct AllocationWhileMarking {
+    /// Objects allocated while the barrier is on are black (marked, never scanned); else white.
+    var black = false
+    /// Where the bytes of objects allocated black are counted (the plan reads it at termination).
+    var blackBytes: UnsafeMutablePointer<Atomic<Int>>? = nil
+    /// Paid for every hole and large object handed out while the barrier is on.
+    var assist: AssistHook? = nil
+}
+
+/// A mutator's bump allocator over the Immix space, with the large-object space beside it.
+@usableFromInline
+struct BumpAllocator {
+    /// The main region, which the fast path bumps.
+    @usableFromInline var tlab = BumpRegion()
+    /// Immix's overflow region, for medium objects (over a line) that do not fit the current hole.
+    var overflow = BumpRegion()
+    /// The spaces it allocates in (nil until a plan installs them; a plan that never selects this
+    /// allocator leaves `tlab` empty, so its fast path always misses).
+    var space: Unmanaged<ImmixSpace>? = nil
+    var largeObjects: Unmanaged<TreadmillSpace>? = nil
+
+    /// The inline fast path: bump the cursor, write the header, zero the body. Nil when the object does
+    /// not fit the current region. The caller checked the shape and that the object is small.
+    @inlinable @inline(__always)
+    static func allocateFast(_ ctx: UnsafeMutablePointer<MutatorContext>, bytes: Int, header: ObjectHeader) -> ObjectRef? {
+        let cursor = ctx.pointee.bump.tlab.cursor
+        let end = cursor &+ bytes
+        guard _fastPath(end <= ctx.pointee.bump.tlab.limit) else { return nil }
+        ctx.pointee.bump.tlab.cursor = end
+        initializeSmallObject(ctx.pointee.base + cursor, header: header, bytes: bytes)
+        return ObjectRef(offset: cursor)
+    }
+
+    /// The slow path (see the top of the file).
+    static func allocateSlow(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
+        m.poll()
+        let bytes = header.bytes
+        if bytes > HeapGeometry.largeObjectThreshold {
+            let cell = try LargeObjectAllocator.allocate(m, bytes: bytes, heap: heap)
+            return m.initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
+        }
+        let ctx = m.ctx
+        let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.bump.tlab.block >= 0
+        let offset = try bumpAllocate(m, bytes: bytes, in: useOverflow ? overflowRegion(ctx) : tlabRegion(ctx), heap: heap)
+        return m.initializeObject(at: offset, header: header, bodyIsZero: false)
+    }
+
+    static func tlabRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {
+        (UnsafeMutableRawPointer(ctx) + MemoryLayout<MutatorContext>.offset(of: \.bump.tlab)!).assumingMemoryBound(to: BumpRegion.self)
+    }
+
+    static func overflowRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {
+        (UnsafeMutableRawPointer(ctx) + MemoryLayout<MutatorContext>.offset(of: \.bump.overflow)!).assumingMemoryBound(to: BumpRegion.self)
+    }
+
+    /// Bump-allocates `bytes` in `region`, moving to the next hole or block as needed.
+    private static func bumpAllocate(_ m: Mutator, bytes: Int, in region: UnsafeMutablePointer<BumpRegion>,
+                                     heap: Heap) throws(HeapError) -> Int {
+        let ctx = m.ctx
+        let accounting = heap.accounting
+        let startCycle = heap.completedCycles
+        var triggered = false
+        var fullCollections = 0
+        while true {
+            let cursor = region.pointee.cursor
+            if cursor + bytes <= region.pointee.limit {
+                region.pointee.cursor = cursor + bytes
+                return cursor
+            }
+            let found = ctx.pointee.bump.space.unsafelyUnwrapped._withUnsafeGuaranteedRef { space -> Bool in
+                // The next hole of the current block.
+                if region.pointee.block >= 0 {
+                    let block = region.pointee.block
+                    let fromLine = (region.pointee.limit - (block << HeapGeometry.blockShift)) >> HeapGeometry.lineShift
+                    leaveHole(ctx, region, space)
+                    if let hole = space.nextHole(in: block, fromLine: fromLine) {
+                        take(hole: hole, ctx, region, space, heap)
+                        return true
+                    }
+                    space.retire(block)
+                    region.pointee = BumpRegion()
+                }
+                return false
+            }
+            if found { continue }
+            // A new block: first the trigger.
+            if !triggered && accounting.pointee.reachedTrigger() {
+                triggered = true
+                heap.collector.triggered(requester: m.record, observedCycle: startCycle)
+                continue
+            }
+            let marking = ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0
+            if let block = ctx.pointee.bump.space.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.acquireBlock(marking: marking) }) {
+                let start = block << HeapGeometry.blockShift
+                region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
+                continue
+            }
+            try m.collectOrFail(bytes, heap, &fullCollections)  // no block left
+        }
+    }
+
+    private static func take(hole: (start: Int, end: Int), _ ctx: UnsafeMutablePointer<MutatorContext>,
+                             _ region: UnsafeMutablePointer<BumpRegion>, _ space: ImmixSpace, _ heap: Heap) {
+        region.pointee.cursor = hole.start
+        region.pointee.limit = hole.end
+        region.pointee.holeStart = hole.start
+        let size = hole.end - hole.start
+        heap.accounting.pointee.noteHandedOut(size)
+        if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
+            if ctx.pointee.whileMarking.black {
+                space.markHoleLive(start: hole.start, end: hole.end)
+                region.pointee.black = true
+            }
+            ctx.pointee.whileMarking.assist?(UnsafeMutableRawPointer(ctx), size)
+        }
+        heap.accounting.pointee.sample(heap.stats)
+    }
+
+    /// The region leaves its current hole: count what was allocated there and, if the hole was black,
+    /// set the mark bits of its objects (they are contiguous from `holeStart` to `cursor`).
+    static func leaveHole(_ ctx: UnsafeMutablePointer<MutatorContext>, _ region: UnsafeMutablePointer<BumpRegion>, _ space: ImmixSpace) {
+        let start = region.pointee.holeStart, end = region.pointee.cursor
+        space.accounting.pointee.noteAllocated(end - start)
+        if region.pointee.black {
+            var offset = start, newlyMarked = 0
+            while offset < end {
+                let size = ObjectHeader(bits: (space.base + offset).load(as: UInt64.self)).bytes
+                if space.markBitmap.testAndSet(ObjectRef(offset: offset).raw) { newlyMarked += size }
+                offset += size
+            }
+            if newlyMarked > 0 { ctx.pointee.whileMarking.blackBytes?.pointee.add(newlyMarked, ordering: .relaxed) }
+            region.pointee.black = false
+        }
+        region.pointee.holeStart = end
+    }
+
+    /// Retires both regions of a mutator (its owner leaving, or a collector with the world stopped): what
+    /// they allocated is counted, black holes get their mark bits, and the next allocation takes a new hole.
+    static func retire(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        guard let space = ctx.pointee.bump.space else { return }
+        space._withUnsafeGuaranteedRef { space in
+            for region in [tlabRegion(ctx), overflowRegion(ctx)] {
+                leaveHole(ctx, region, space)
+                region.pointee = BumpRegion()
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+// The spaces of the mark-region plans (stw and concurrent): small objects in Immix blocks, marked with the
+// heap's mark bitmap and line marks and reclaimed a line at a time by the lazy sweeper; large objects in a
+// treadmill large-object space, marked by moving their cell from white straight to black (so its rings'
+// GREY segments stay empty) and freed by its O(1) flip.
+//
+// One value of this type per plan instance bundles what both plans do the same way: how a marker marks
+// (`ImmixMarkPolicy`), how a mutator allocates (the bump allocator over the Immix space, large objects in
+// the treadmill space), how the verifier tells a marked object (`ImmixMarks`), and what a cycle does before
+// and after marking (`prepareForMark`, `reclaim`).
+
+import Synchronization
+
+/// The Immix space and large-object space of a mark-region plan.
+final class MarkRegion {
+    unowned(unsafe) let heap: Heap
+    let immix: ImmixSpace
+    let los: TreadmillSpace
+
+    init(heap: Heap) {
+        self.heap = heap
+        immix = ImmixSpace(base: heap.base, blockCount: heap.reservation.blockCount, markBitmap: heap.markBitmap,
+                           lineMarks: heap.lineMarks, blocks: heap.blocks, accounting: heap.accounting,
+                           poison: heap.configuration.verify)
+        los = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
+                             poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
+    }
+
+    /// How markers mark in the current cycle (epoch `epoch`).
+    func markPolicy(epoch: UInt8) -> ImmixMarkPolicy {
+        ImmixMarkPolicy(bitmap: heap.markBitmap, lineMarks: heap.lineMarks, epoch: epoch,
+                        largeGranule: heap.reservation.largeGranule, los: .passUnretained(los))
+    }
+
+    /// A new mutator allocates with the bump allocator over these spaces.
+    func installAllocators(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        ctx.pointee.allocator = .bump
+        ctx.pointee.bump.space = .passUnretained(immix)
+        ctx.pointee.bump.largeObjects = .passUnretained(los)
+    }
+
+    /// Retires every mutator's allocation regions (world stopped): their allocations are counted and the
+    /// objects of black holes marked.
+    func retireAllBuffers() {
+        for r in heap.world.mutators { BumpAllocator.retire(r.ctx) }
+    }
+
+    /// Mark start (world stopped, buffers retired): a new mark epoch. Returns it.
+    func prepareForMark() -> UInt8 { immix.prepareForMark() }
+
+    /// After marking and verification (world stopped): the large objects' rings flip (unreached cells
+    /// are freed, O(1) per ring) and every used block goes to the lazy sweeper (verify mode sweeps them
+    /// now, poisoning freed lines at once).
+    func reclaim(into record: inout CycleRecord) {
+        record.recordFlip(los.flip())
+        immix.releaseAfterMark()
+        if heap.configuration.verify { immix.sweepAllNow() }
+    }
+
+    /// The verifier's view of this cycle's marks.
+    var marks: ImmixMarks {
+        ImmixMarks(bitmap: heap.markBitmap, lineMarks: heap.lineMarks, epoch: immix.markEpoch,
+                   largeGranule: heap.reservation.largeGranule, los: los)
+    }
+}
+
+/// Marking in a mark-region plan: an Immix object's mark bit (atomic test-and-set) and, when scanned, its
+/// lines; a large object's treadmill cell, moved from white to black (out of line: rare and locked).
+struct ImmixMarkPolicy: MarkPolicy {
+    let bitmap: MarkBitmap
+    let lineMarks: LineMarkTable
+    var epoch: UInt8
+    /// References at or above this granule are large objects (no line marks, no mark bit).
+    let largeGranule: UInt32
+    let los: Unmanaged<TreadmillSpace>
+
+    @inline(__always)
+    func attempt(_ raw: UInt32) -> Bool { raw < largeGranule ? bitmap.testAndSet(raw) : markLarge(raw) }
+
+    @inline(__always)
+    func scanning(_ raw: UInt32, offset: Int, bytes: Int) {
+        if raw < largeGranule { lineMarks.markObject(offset: offset, size: bytes, epoch: epoch) }
+    }
+
+    /// Marks a large object (its cell goes from white to black); true when this call did.
+    @inline(never)
+    func markLarge(_ raw: UInt32) -> Bool { los._withUnsafeGuaranteedRef { $0.markReached(raw) } }
+
+    /// Whether a marker or barrier reached `raw` in this cycle (Steele's barrier asks).
+    func isReached(_ raw: UInt32) -> Bool {
+        raw < largeGranule ? bitmap.isMarked(raw) : los._withUnsafeGuaranteedRef { $0.isReached(raw) }
+    }
+}
+
+/// What the checkmark verifier needs of a plan's marks.
+protocol MarkedObjects {
+    /// Whether the collector marked the object at `raw` (byte `offset`, `bytes` long) so that it
+    /// survives this cycle. If it did not, marks it so that it does (the object is lost; the verifier
+    /// counts it) and returns false.
+    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool
+}
+
+/// The marks of a mark-region plan: an Immix object survives if its mark bit is set and every line it
+/// covers carries this mark's epoch; a large object if its cell is not white.
+struct ImmixMarks: MarkedObjects {
+    let bitmap: MarkBitmap
+    let lineMarks: LineMarkTable
+    let epoch: UInt8
+    let largeGranule: UInt32
+    let los: TreadmillSpace
+
+    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool {
+        if raw >= largeGranule { return !los.markReached(raw) }  // a white cell is moved to black: kept
+        let unmarked = bitmap.testAndSet(raw)
+        var linesMissing = false
+        for line in (offset >> HeapGeometry.lineShift)...((offset + bytes - 1) >> HeapGeometry.lineShift)
+        where lineMarks.mark(line) != epoch { linesMissing = true }
+        if unmarked || linesMissing {
+            lineMarks.markObject(offset: offset, size: bytes, epoch: epoch)
+            return false
+        }
+        return true
+    }
+}
