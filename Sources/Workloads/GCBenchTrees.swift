@@ -28,18 +28,21 @@ struct GCBenchTrees<Nodes: GCBenchNodes> {
         m.storePayload(node, referenceCount: 2, at: 4, Int32(depth) &* 7)
     }
 
-    /// Builds a tree of `depth` top-down below the node in `parent` (a root slot).
+    /// Builds a tree of `depth` top-down below the node in `parent` (a root slot). The children need no
+    /// root slots of their own while their siblings are allocated: they hang from the rooted parent, and
+    /// are read back from its fields; one slot holds the child being populated.
     mutating func populate(_ m: Mutator, _ depth: Int, _ parent: RootSlot) throws {
         if depth <= 0 { return }
+        m.store(m[parent], 0, try nodes.newNode(m))
+        m.store(m[parent], 1, try nodes.newNode(m))
+        setPayload(m, m[parent], depth)
+        if depth == 1 { return }  // the children are leaves
         let f = m.frame()
         defer { m.popFrame(f) }
-        let left = m.pushRoot(try nodes.newNode(m))
-        m.store(m[parent], 0, m[left])
-        let right = m.pushRoot(try nodes.newNode(m))
-        m.store(m[parent], 1, m[right])
-        setPayload(m, m[parent], depth)
-        try populate(m, depth - 1, left)
-        try populate(m, depth - 1, right)
+        let child = m.pushRoot(m.load(m[parent], 0))
+        try populate(m, depth - 1, child)
+        m[child] = m.load(m[parent], 1)
+        try populate(m, depth - 1, child)
     }
 
     /// Builds a tree of `depth` bottom-up; the result is unrooted (the caller roots it before it allocates).

@@ -12,9 +12,9 @@ final class BlockPool: @unchecked Sendable {
     private let monitor = Monitor()
     private let end: Int
     private let accounting: UnsafeMutablePointer<HeapAccounting>
-    // Under `monitor`:
-    private var highWater = 1
-    private var released: [Int32] = []
+    // Under `monitor`, which gives the exclusivity (no dynamic check needed):
+    @exclusivity(unchecked) private var highWater = 1
+    @exclusivity(unchecked) private var released: [Int32] = []
 
     /// A pool over blocks `1 ..< end`, committing through `accounting`.
     init(end: Int, accounting: UnsafeMutablePointer<HeapAccounting>) {

@@ -35,7 +35,7 @@ public final class Heap: @unchecked Sendable {
     private let cycles = Atomic<Int>(0)
     private let failed = Atomic<Bool>(false)
     private let failureMonitor = Monitor()
-    private var failure: HeapError?
+    @exclusivity(unchecked) private var failure: HeapError?
     private let mutatorIDs = Atomic<Int>(0)
 
     /// Test hook: objects the marker treats as already marked, so it never traces their fields.

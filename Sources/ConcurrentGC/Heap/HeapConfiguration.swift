@@ -16,7 +16,7 @@ public struct HeapConfiguration: Sendable {
     /// Run the checkmark verifier after every mark and poison freed memory (--verify).
     public var verify: Bool = false
     /// The collector plan (--collector).
-    public var collector: CollectorKind = .stw
+    public var collector: CollectorKind = .configurationDefault
     /// Initial capacity of each mutator's shadow stack, in root slots (it grows on demand).
     public var rootSlotsPerMutator: Int = 1024
     /// The marking barrier, for plans that run one (--barrier).

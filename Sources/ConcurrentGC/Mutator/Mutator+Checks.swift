@@ -23,7 +23,7 @@ extension Mutator {
     func verifyAccess(_ object: ObjectRef, field: Int) {
         let h = checkedHeader(object)
         if field >= h.referenceCount {
-            verifyFailure("field \(field) out of range for \(object) with \(h.referenceCount) reference fields")
+            verifyViolation("field \(field) out of range for \(object) with \(h.referenceCount) reference fields")
         }
     }
 
@@ -32,11 +32,11 @@ extension Mutator {
     func verifyPayloadAccess(_ object: ObjectRef, referenceCount: Int, offset: Int, size: Int) {
         let h = checkedHeader(object)
         if referenceCount != h.referenceCount {
-            verifyFailure("payload of \(object) read as if it had \(referenceCount) reference fields; it has \(h.referenceCount)")
+            verifyViolation("payload of \(object) read as if it had \(referenceCount) reference fields; it has \(h.referenceCount)")
         }
         let payloadBytes = h.bytes - ObjectHeader.payloadOffset(referenceCount: h.referenceCount)
         if offset < 0 || offset + size > payloadBytes {
-            verifyFailure("payload bytes \(offset)..<\(offset + size) out of range for \(object) with \(payloadBytes) payload bytes")
+            verifyViolation("payload bytes \(offset)..<\(offset + size) out of range for \(object) with \(payloadBytes) payload bytes")
         }
     }
 
@@ -47,8 +47,8 @@ extension Mutator {
         guard h.isValid else {
             verifyFailure("access to freed or invalid object \(object) (header word 0x\(String(h.bits, radix: 16)))")
         }
-        guard !h.isForwarded else {
-            verifyFailure("access to \(object), which was moved to \(h.forwardee): a stale reference kept across a safepoint")
+        if h.isForwarded {
+            verifyViolation("access to \(object), which was moved to \(h.forwardee): a stale reference kept across a safepoint")
         }
         return h
     }
@@ -87,10 +87,12 @@ extension Mutator {
     }
 }
 
-/// Tests: called instead of stopping the process when a verify-mode rule is broken (`verifyViolation`).
+/// Tests: called instead of stopping the process when a workload breaks a verify-mode rule
+/// (`verifyViolation`); the access then goes ahead.
 nonisolated(unsafe) var verifyViolationHandler: ((String) -> Void)? = nil
 
-/// A verify-mode rule was broken by the workload; the process stops (exit code 3) unless a test handles it.
+/// A workload broke a rule of the mutator API (a stale reference, a raw address held across a safepoint,
+/// an access out of range): the process stops (exit code 3) unless a test handles it.
 func verifyViolation(_ message: String) {
     if let handler = verifyViolationHandler { return handler(message) }
     verifyFailure(message)

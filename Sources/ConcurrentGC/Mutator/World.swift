@@ -29,8 +29,8 @@ final class World {
     static let stopBit: UInt32 = 1
     static let handshakeBit: UInt32 = 2
     /// Registered mutators. Stable while the world is stopped.
-    private(set) var mutators: [MutatorRecord] = []
-    private var stopping = false
+    @exclusivity(unchecked) private(set) var mutators: [MutatorRecord] = []
+    @exclusivity(unchecked) private var stopping = false
     /// Registered mutators in state `running`. Changed only under the monitor (`setState`); read
     /// without it by a collector spinning for the last mutator to park.
     private let runningCount = Atomic<Int>(0)

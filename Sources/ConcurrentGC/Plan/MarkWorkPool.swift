@@ -12,11 +12,11 @@
 /// Grey objects shared between markers.
 final class MarkWorkPool {
     private let monitor = Monitor()
-    // Under `monitor`:
-    private var stack = RawStack<UInt32>(capacity: 1 << 16)
-    private var active = 0
-    private var idleWaiters = 0
-    private var wakeSuppressed = false
+    // Under `monitor`, which gives the exclusivity (no dynamic check needed):
+    @exclusivity(unchecked) private var stack = RawStack<UInt32>(capacity: 1 << 16)
+    @exclusivity(unchecked) private var active = 0
+    @exclusivity(unchecked) private var idleWaiters = 0
+    @exclusivity(unchecked) private var wakeSuppressed = false
 
     /// How many grey objects a marker takes at once.
     static let batch = 512
@@ -34,7 +34,7 @@ final class MarkWorkPool {
     }
 
     /// Set when a marker (often an assisting mutator) found the pool empty while others held work.
-    private var starved = false
+    @exclusivity(unchecked) private var starved = false
 
     /// True when the pool is empty and a marker is idle or recently came away empty-handed: a busy
     /// marker should give back part of its stack. Without this a worker could hoard all grey objects
@@ -43,7 +43,7 @@ final class MarkWorkPool {
 
     /// The epoch the current mark writes into line marks. Markers take it together with their work, so
     /// a marker created before one cycle ended never marks the next cycle's lines with a stale epoch.
-    private var epoch: UInt8 = 0
+    @exclusivity(unchecked) private var epoch: UInt8 = 0
 
     /// Sets the mark epoch (mark start, world stopped, before any work is pushed).
     func setEpoch(_ value: UInt8) { monitor.withLock { epoch = value } }

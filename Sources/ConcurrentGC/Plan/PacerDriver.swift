@@ -15,18 +15,18 @@ import Synchronization
 
 /// One collector's pacer and the state of the current cycle.
 final class PacerDriver {
-    private var pacer: any Pacer
+    @exclusivity(unchecked) private var pacer: any Pacer
     /// The pacer as it was at mark start: what assists consult.
-    private(set) var snapshot: any Pacer
-    private(set) var plan: MarkPlan?
+    @exclusivity(unchecked) private(set) var snapshot: any Pacer
+    @exclusivity(unchecked) private(set) var plan: MarkPlan?
     let procs: Int
     /// The trigger the current cycle started at (for the cycle record).
-    private(set) var cycleTrigger = 0
+    @exclusivity(unchecked) private(set) var cycleTrigger = 0
     /// Go's GC CPU limiter (leaky bucket): while it is full, assists stop. Updated once a cycle with the
     /// GC and mutator CPU time since the last update (Go updates it more often).
-    private var limiter: GCCPULimiter?
+    @exclusivity(unchecked) private var limiter: GCCPULimiter?
     private let limiting = Atomic<Bool>(false)
-    private var lastLimiterUpdateNs: UInt64 = 0
+    @exclusivity(unchecked) private var lastLimiterUpdateNs: UInt64 = 0
 
     init(kind: PacerKind, config: PacerConfig, procs: Int) {
         pacer = kind.make(config: config)

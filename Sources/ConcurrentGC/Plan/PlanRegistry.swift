@@ -24,6 +24,9 @@ extension CollectorKind {
     /// The collector a run gets when none is named (`gclab run`, `gclab matrix`).
     public static var runDefault: CollectorKind { .concurrent }
 
+    /// The collector a `HeapConfiguration` starts with: the stop-the-world baseline.
+    public static var configurationDefault: CollectorKind { .stw }
+
     /// The collectors whose traits accept `accepts`, by name, for messages ("stw or concurrent").
     public static func names(where accepts: (CollectorKind) -> Bool) -> String {
         let names = allCases.filter(accepts).map(\.name)

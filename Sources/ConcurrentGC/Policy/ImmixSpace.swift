@@ -36,20 +36,20 @@ final class ImmixSpace {
     let poison: Bool
 
     private let monitor = Monitor()
-    // Under `monitor`:
-    private var state: [BlockState]
-    private var freeBlocks: [Int32] = []
-    private var recyclableBlocks: [Int32] = []
-    private var unsweptBlocks: [Int32] = []
+    // Under `monitor`, which gives the exclusivity (no dynamic check needed):
+    @exclusivity(unchecked) private var state: [BlockState]
+    @exclusivity(unchecked) private var freeBlocks: [Int32] = []
+    @exclusivity(unchecked) private var recyclableBlocks: [Int32] = []
+    @exclusivity(unchecked) private var unsweptBlocks: [Int32] = []
     /// Every block this space took from the pool, in the order taken.
-    private var ownBlocks: [Int32] = []
+    @exclusivity(unchecked) private var ownBlocks: [Int32] = []
     /// The epoch of the last completed mark: a line is live when its byte equals it. Set in a pause,
     /// read by sweepers and hole finders after it (the world-start lock orders the two).
     /// Epochs run 1...255; a line byte of 0 was never marked.
-    private(set) var liveEpoch: UInt8 = 1
+    @exclusivity(unchecked) private(set) var liveEpoch: UInt8 = 1
     /// The epoch the marker writes. Equal to `liveEpoch` except while a mark is in progress, when lines
     /// carrying either epoch count as used, so a concurrent marker and an allocator never disagree.
-    private(set) var markEpoch: UInt8 = 1
+    @exclusivity(unchecked) private(set) var markEpoch: UInt8 = 1
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
          blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool) {

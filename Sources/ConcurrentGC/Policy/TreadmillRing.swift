@@ -323,11 +323,14 @@ struct TreadmillRing: ~Copyable {
     /// Points each empty segment's pointer at the start of the segment after it, working backwards from
     /// a non-empty one (the rule for empty segments in the invariant). The non-empty segments' pointers
     /// must already be right.
+    /// (No arrays here or in `insert`: these run on every ring operation, and an array literal or a
+    /// `filter` would allocate.)
     private mutating func normalizeEmptyStarts() {
-        let order: [Segment] = [.free, .ecru, .grey, .black]
-        guard let anchor = order.firstIndex(where: { count($0) > 0 }) else { return }
+        var anchor = 0
+        while anchor < 4 && count(Segment(rawValue: anchor)!) == 0 { anchor += 1 }
+        guard anchor < 4 else { return }
         for step in 1...3 {
-            let s = order[(anchor - step + 4) % 4], after = order[(anchor - step + 5) % 4]
+            let s = Segment(rawValue: (anchor - step + 4) % 4)!, after = Segment(rawValue: (anchor - step + 5) % 4)!
             if count(s) == 0 { setStart(s, start(after)) }
         }
     }
@@ -347,15 +350,14 @@ struct TreadmillRing: ~Copyable {
     /// Links an unlinked `cell` as the last cell of segment `s`: just before the start of whatever follows
     /// `s` (its own start when `s` is the only non-empty segment).
     private mutating func insert(_ cell: Int32, asLastOf s: Segment) {
-        let order: [Segment] = [.free, .ecru, .grey, .black]
-        let othersEmpty = order.allSatisfy { count($0) == 0 }
-        if othersEmpty {  // the ring had no other cell
+        let total = freeCount + ecruCount + greyCount + blackCount
+        if total == 0 {  // the ring had no other cell
             next[Int(cell)] = cell
             prev[Int(cell)] = cell
             free = cell; bottom = cell; top = cell; scan = cell
         } else {
             var after = Segment(rawValue: (s.rawValue + 1) % 4)!
-            if count(s) > 0 && order.filter({ count($0) > 0 }) == [s] { after = s }
+            if count(s) > 0 && count(s) == total { after = s }  // `s` is the only non-empty segment
             let a = start(after), b = prev[Int(a)]
             next[Int(b)] = cell
             prev[Int(cell)] = b

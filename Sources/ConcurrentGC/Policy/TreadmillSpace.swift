@@ -109,7 +109,7 @@ final class TreadmillSpace: @unchecked Sendable {
     /// The blocks and pages not yet given to a class, under `regionLock` (a pthread mutex, which
     /// ThreadSanitizer understands; Synchronization's futex-based Mutex it does not).
     private let regionLock = Monitor()
-    private var regions = Regions()
+    @exclusivity(unchecked) private var regions = Regions()
     private struct Regions {
         var bumpPage = 0
         var freePageRanges: [(page: Int, count: Int)] = []

@@ -202,21 +202,21 @@ public final class GCStats: @unchecked Sendable {
     private let monitor = Monitor()
     /// Creation time of the heap; all record times are relative to it.
     public let originNs: UInt64
-    private var _pauses: [PauseRecord] = []
-    private var _samples: [HeapSample] = []
-    private var _cycles: [CycleRecord] = []
-    private var _lost: [LostObject] = []
-    private var _activities: [ActivityRecord] = []
+    @exclusivity(unchecked) private var _pauses: [PauseRecord] = []
+    @exclusivity(unchecked) private var _samples: [HeapSample] = []
+    @exclusivity(unchecked) private var _cycles: [CycleRecord] = []
+    @exclusivity(unchecked) private var _lost: [LostObject] = []
+    @exclusivity(unchecked) private var _activities: [ActivityRecord] = []
     /// At most this many activity records are kept (the rest are counted in `droppedActivities`).
     public static let activityLimit = 200_000
-    private var _droppedActivities = 0
+    @exclusivity(unchecked) private var _droppedActivities = 0
     /// Called after each cycle is recorded (on the collecting thread), e.g. to print a gctrace line.
     public var cycleObserver: (@Sendable (CycleRecord) -> Void)? {
         get { monitor.withLock { _observer } }
         set { monitor.withLock { _observer = newValue } }
     }
-    private var _observer: (@Sendable (CycleRecord) -> Void)?
-    private var _lostCount = 0
+    @exclusivity(unchecked) private var _observer: (@Sendable (CycleRecord) -> Void)?
+    @exclusivity(unchecked) private var _lostCount = 0
     /// At most this many lost objects are kept in detail.
     public static let lostDetailLimit = 100
 

@@ -35,14 +35,14 @@ final class ConcurrentCollector: Collector {
     /// The assist ratio with the plain GOGC trigger (--incremental-k).
     let assistRatio: Double
     let monitor = Monitor()
-    // Under `monitor`:
-    var requested = false
-    var running = false
-    var shuttingDown = false
-    var requestReason = CycleReason.trigger
-    var requestNs: UInt64 = 0
+    // Under `monitor`, which gives the exclusivity (no dynamic check needed):
+    @exclusivity(unchecked) var requested = false
+    @exclusivity(unchecked) var running = false
+    @exclusivity(unchecked) var shuttingDown = false
+    @exclusivity(unchecked) var requestReason = CycleReason.trigger
+    @exclusivity(unchecked) var requestNs: UInt64 = 0
     /// The running cycle has taken its mark-start snapshot (until it ends).
-    var marking = false
+    @exclusivity(unchecked) var marking = false
 
     let stopping = Atomic<Bool>(false)
     let threads = DispatchGroup()

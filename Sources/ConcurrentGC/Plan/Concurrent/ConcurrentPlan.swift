@@ -50,7 +50,7 @@ public enum ConcurrentPlan {
         name: "incremental-k", domain: .number(0...1_000_000), defaultValue: .number(2),
         summary: "bytes a mutator scans per byte it allocates while marking, with --pacer gogc (the other pacers set the assist ratio)")
 
-    static func refusal(_ c: HeapConfiguration) -> String? {
+    @Sendable static func refusal(_ c: HeapConfiguration) -> String? {
         if c.pacer != nil && c.isGiven(incrementalK) {
             return "--incremental-k applies to --pacer gogc only: the other pacers set the assist ratio themselves"
         }
@@ -60,7 +60,7 @@ public enum ConcurrentPlan {
         return nil
     }
 
-    static func unsafeReason(_ c: HeapConfiguration) -> String? {
+    @Sendable static func unsafeReason(_ c: HeapConfiguration) -> String? {
         if c.barrier.needsEveryRootAtMarkStart && c.roots == .handshake {
             return "--barrier \(c.barrier) with --roots handshake is unsafe: a thread whose stack is not yet scanned can move a white reference into a black object and drop it from its stack (use hybrid, which shades the new value while the stack is grey)"
         }

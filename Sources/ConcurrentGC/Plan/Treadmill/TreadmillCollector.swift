@@ -58,7 +58,7 @@ final class TreadmillCollector: Collector {
     private let allocatedCells = Atomic<Int>(0)
     private let allocatedCellBytes = Atomic<Int>(0)
     /// When the running cycle began (the end of the last flip pause); written in pauses only.
-    private var cycleStartNs: UInt64 = 0
+    @exclusivity(unchecked) private var cycleStartNs: UInt64 = 0
     /// Test hook: the flip skips its second look at the roots (which dijkstra and steele need), to show
     /// that the verifier catches what that loses.
     var debugSkipFlipRescan = false
