@@ -51,6 +51,20 @@ struct Bookkeeping: Equatable, Sendable {
                         workers: WorkerPlan.plan(procs: start.procs, utilization: config.utilizationTarget))
     }
 
+    /// A cycle's start for the pacers with Go 1.18's extrapolating assists (fixed, go118, go121).
+    mutating func startCycleWithExtrapolatingAssists(_ start: CycleStart, decision: PacerDecision,
+                                                     config: PacerConfig) -> MarkPlan {
+        startCycle(start, decision: decision, config: config) { $0.extrapolatingAssist($1, config: config) }
+    }
+
+    /// The next cycle's goal as Go 1.18 counts it (stacks and globals are work too, so they grow the
+    /// goal; fixed, go118, go121): the goal with its memory-limit figures, and the effective goal.
+    func rootInclusiveGoal(config: PacerConfig) -> (goal: HeapGoal, effective: Int) {
+        let goal = HeapGoal.compute(marked: heapMarked, stackScan: lastStackScan, globals: globals,
+                                    nonHeap: nonHeap, includeRoots: true, config: config)
+        return (goal, effectiveGoal(goal, config: config))
+    }
+
     /// Go 1.18's extrapolating assist rule for this cycle (fixed, go118, go121).
     func extrapolatingAssist(_ progress: MarkProgress, config: PacerConfig) -> Double {
         AssistPacing.extrapolating(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,

@@ -1,5 +1,5 @@
 // `go118` and `go121`: Knyszek's pacer redesign (golang/proposal design/44167-gc-pacer-redesign.md;
-// runtime/mgcpacer.go in Go 1.18 and Go 1.21).
+// runtime/mgcpacer.go in Go 1.18 and Go 1.21); and `fixed`, the baseline with the same goal and assists.
 //
 //   goal       = marked + (marked + stack scan + globals)·GOGC/100      (roots are work too)
 //   cons/mark  r = (peak − trigger)·(u + idle) / (scan work·(1 − u))    measured each cycle
@@ -16,23 +16,31 @@
 // steady state has utilization u_g and peak = goal, and assists only absorb surprises.
 // The PI "controller" is used as a smoother: its setpoint is the fresh measurement and its input its own
 // previous output, so in steady state it converges to the true ratio without chasing noise.
+//
+// `fixed` keeps no feedback at all: the trigger sits at a fixed fraction f of the runway,
+//     trigger = marked + f·(goal − marked),       f = 0.7 by default (--trigger-fraction),
+// with go118's goal and extrapolating assists. It shows what the feedback buys: a fixed f is right for
+// exactly one cons/mark ratio; for lighter allocation it starts marking too early (peak well under the
+// goal, more cycles), for heavier allocation too late (assists push utilization above u_g).
 // Invariant: marked ≤ trigger ≤ goal.
 
-/// The redesigned (cons/mark) pacer of Go 1.18, with Go 1.21's estimator as an option.
+/// The redesigned (cons/mark) pacer of Go 1.18, with Go 1.21's estimator, or the fixed-fraction baseline.
 public struct Go118Pacer: Pacer {
-    /// How measured cons/mark ratios become the estimate used for the runway.
+    /// How the trigger is set: from a cons/mark estimate (smoothed one of two ways), or at a fixed fraction.
     public enum Smoothing: Equatable, Sendable {
         /// Go 1.18–1.19: a PI controller (kp, ti, tt, piMin, piMax from the configuration).
         case piController
         /// Go 1.21+: the maximum of the current and the given number of previous measurements.
         case maxOfRecent(Int)
+        /// The baseline (`fixed`): no estimate; the trigger at `triggerFraction` of the runway.
+        case fixedFraction
     }
 
-    /// "go118" or "go121".
+    /// "go118", "go121" or "fixed".
     public let name: String
     /// Configuration.
     public let config: PacerConfig
-    /// The estimator in use.
+    /// The trigger rule in use.
     public let smoothing: Smoothing
     /// The plan for the next cycle.
     public private(set) var decision: PacerDecision
@@ -44,13 +52,14 @@ public struct Go118Pacer: Pacer {
     public private(set) var recentConsMarks: [Double] = []
     private var book = Bookkeeping()
 
-    /// A go118 (`.piController`) or go121 (`.maxOfRecent(config.consMarkHistory)`) pacer.
+    /// A go118 (`.piController`), go121 (`.maxOfRecent(config.consMarkHistory)`) or fixed pacer.
     public init(config: PacerConfig = PacerConfig(), smoothing: Smoothing = .piController) {
         self.config = config
         self.smoothing = smoothing
         switch smoothing {
         case .piController: name = "go118"
         case .maxOfRecent: name = "go121"
+        case .fixedFraction: name = "fixed"
         }
         controller = PIController(kp: config.kp, ti: config.ti, tt: config.tt, min: config.piMin, max: config.piMax)
         decision = PacerDecision(heapGoal: 0, trigger: 0, gogcHeapGoal: 0, memoryLimitHeapGoal: nil, heapMarked: 0,
@@ -63,10 +72,14 @@ public struct Go118Pacer: Pacer {
         Go118Pacer(config: config, smoothing: .maxOfRecent(config.consMarkHistory))
     }
 
+    /// The baseline: go118's goal and assists, the trigger at a fixed fraction of the runway.
+    public static func fixed(config: PacerConfig = PacerConfig()) -> Go118Pacer {
+        Go118Pacer(config: config, smoothing: .fixedFraction)
+    }
+
     /// Begins a mark phase: fixes the cycle's goal and returns the worker plan and initial assist ratio.
     public mutating func startCycle(_ start: CycleStart) -> MarkPlan {
-        let config = self.config
-        return book.startCycle(start, decision: decision, config: config) { $0.extrapolatingAssist($1, config: config) }
+        book.startCycleWithExtrapolatingAssists(start, decision: decision, config: config)
     }
 
     /// Scan work owed per byte allocated now, with extrapolating (Go 1.18) assists.
@@ -80,7 +93,9 @@ public struct Go118Pacer: Pacer {
         // As in Go: a cycle that allocated nothing after its trigger says nothing about cons/mark.
         var measured: Double? = nil
         var reset = false
-        if m.heapPeak > m.heapAtTrigger, let r = m.consMark {
+        if smoothing == .fixedFraction {
+            measured = m.consMark  // reported, never used
+        } else if m.heapPeak > m.heapAtTrigger, let r = m.consMark {
             measured = r
             reset = !updateEstimate(with: r)
         }
@@ -103,6 +118,8 @@ public struct Go118Pacer: Pacer {
                 if recentConsMarks.count > n { recentConsMarks.removeFirst(recentConsMarks.count - n) }
             }
             return true
+        case .fixedFraction:
+            return true
         }
     }
 
@@ -112,23 +129,29 @@ public struct Go118Pacer: Pacer {
     }
 
     private mutating func decide(measured: Double?, reset: Bool) {
-        let goal = HeapGoal.compute(marked: book.heapMarked, stackScan: book.lastStackScan, globals: book.globals,
-                                    nonHeap: book.nonHeap, includeRoots: true, config: config)
-        let g = book.effectiveGoal(goal, config: config)
-        let lower = book.runwayPoint(config.triggerMin, goal: g)
-        var upper = book.runwayPoint(config.triggerMax, goal: g)
-        // Large heaps: a trigger within heapMinimum of the goal still leaves a minimum heap's worth of runway.
-        if g > config.heapMinimum && Double(g - config.heapMinimum) > upper { upper = Double(g - config.heapMinimum) }
-        let r = runway
-        let proposed = r.isFinite && r < Double(g) ? Double(g) - max(0, r) : lower
-        let trigger = book.clampTrigger(proposed, goal: g, limitedByMemory: goal.limitedByMemory,
+        let (goal, g) = book.rootInclusiveGoal(config: config)
+        let trigger: Int
+        if smoothing == .fixedFraction {
+            let proposed = book.runwayPoint(config.triggerFraction, goal: g)
+            trigger = book.clampTrigger(proposed, goal: g, limitedByMemory: goal.limitedByMemory,
+                                        lower: proposed, upper: proposed, config: config)
+        } else {
+            let lower = book.runwayPoint(config.triggerMin, goal: g)
+            var upper = book.runwayPoint(config.triggerMax, goal: g)
+            // Large heaps: a trigger within heapMinimum of the goal still leaves a minimum heap's worth of runway.
+            if g > config.heapMinimum && Double(g - config.heapMinimum) > upper { upper = Double(g - config.heapMinimum) }
+            let r = runway
+            let proposed = r.isFinite && r < Double(g) ? Double(g) - max(0, r) : lower
+            trigger = book.clampTrigger(proposed, goal: g, limitedByMemory: goal.limitedByMemory,
                                         lower: lower, upper: upper, config: config)
+        }
         var integral: Double? = nil
         if case .piController = smoothing { integral = controller.integral }
         decision = PacerDecision(heapGoal: g, trigger: trigger, gogcHeapGoal: goal.gogcGoal,
                                  memoryLimitHeapGoal: goal.memoryLimitGoal, heapMarked: book.heapMarked,
                                  expectedScanWork: book.expectedScanWork,
-                                 backgroundUtilization: config.utilizationTarget, consMarkEstimate: consMark,
+                                 backgroundUtilization: config.utilizationTarget,
+                                 consMarkEstimate: smoothing == .fixedFraction ? nil : consMark,
                                  measuredConsMark: measured, controllerIntegral: integral, controllerReset: reset)
     }
 }

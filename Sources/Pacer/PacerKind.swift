@@ -24,7 +24,7 @@ public enum PacerKind: String, CaseIterable, Sendable, Hashable {
     /// A fresh pacer of this kind.
     public func make(config: PacerConfig = PacerConfig()) -> any Pacer {
         switch self {
-        case .fixed: return FixedPacer(config: config)
+        case .fixed: return Go118Pacer.fixed(config: config)
         case .go15: return Go15Pacer(config: config)
         case .go118: return Go118Pacer(config: config, smoothing: .piController)
         case .go121: return Go118Pacer.go121(config: config)

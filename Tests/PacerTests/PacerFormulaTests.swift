@@ -276,14 +276,14 @@ final class Go15PacerTests: XCTestCase {
 
 final class FixedPacerTests: XCTestCase {
     func testTriggerAtFixedFractionOfRunway() {
-        var p = FixedPacer()
+        var p = Go118Pacer.fixed()
         _ = p.startCycle(CycleStart(heapLive: p.decision.trigger, procs: 8))
         let d = p.endCycle(sampleMeasurement(trigger: p.decision.trigger))
         XCTAssertEqual(d.heapGoal, 21_012_480)
         XCTAssertEqual(d.trigger, 17_854_464, accuracy: 1)
         var c = PacerConfig()
         c.triggerFraction = 0.5
-        var q = FixedPacer(config: c)
+        var q = Go118Pacer.fixed(config: c)
         _ = q.startCycle(CycleStart(heapLive: q.decision.trigger, procs: 8))
         XCTAssertEqual(q.endCycle(sampleMeasurement(trigger: q.decision.trigger)).trigger, 10 * MiB + 10_526_720 / 2)
     }
