@@ -32,8 +32,12 @@ enum ListCommand {
         print("barriers (--barrier; \(CollectorKind.names { !$0.traits.barriers.isEmpty })):")
         for b in BarrierKind.allCases { row(b.name + b.aliases.map { "/" + $0 }.joined(), b.summary) }
         print("pacers (gclab run --pacer, gclab pacer-sim --pacer, gclab tune --pacer):")
-        row("gogc", "no pacing: collect when the heap reaches live x (1 + GOGC/100); fixed assist ratio (run only)")
-        for p in PacerKind.allCases { row(p.rawValue, p.summary) }
+        func defaultFor(_ pacer: PacerKind?) -> String {
+            let names = CollectorKind.allCases.filter { $0.traits.defaultPacer == pacer }.map(\.name)
+            return names.isEmpty ? "" : " (default for \(names.joined(separator: ", ")))"
+        }
+        row("gogc", "no pacing: collect when the heap reaches live x (1 + GOGC/100); fixed assist ratio (run only)" + defaultFor(nil))
+        for p in PacerKind.allCases { row(p.rawValue, p.summary + defaultFor(p)) }
         print("heap: --heap-max SIZE (1G), --gogc N (100), --heap-minimum SIZE (4M), --verify (checkmark after every mark, poison freed memory)")
     }
 }
