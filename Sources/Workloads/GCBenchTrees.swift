@@ -22,10 +22,11 @@ protocol GCBenchNodes {
 struct GCBenchTrees<Nodes: GCBenchNodes> {
     var nodes: Nodes
 
+    /// Sets a node's (i, j) to (depth, 7·depth): one 8-byte store, i in the low half (little-endian).
     @inline(__always)
     func setPayload(_ m: Mutator, _ node: ObjectRef, _ depth: Int) {
-        m.storePayload(node, referenceCount: 2, at: 0, Int32(depth))
-        m.storePayload(node, referenceCount: 2, at: 4, Int32(depth) &* 7)
+        let i = UInt64(UInt32(truncatingIfNeeded: depth)), j = UInt64(UInt32(truncatingIfNeeded: depth &* 7))
+        m.storePayload(node, referenceCount: 2, at: 0, i | j &<< 32)
     }
 
     /// Builds a tree of `depth` top-down below the node in `parent` (a root slot). The children need no

@@ -74,16 +74,17 @@ struct ImmixMarkPolicy: MarkPolicy {
     let los: Unmanaged<TreadmillSpace>
 
     @inline(__always)
-    func attempt(_ raw: UInt32) -> Bool { raw < largeGranule ? bitmap.testAndSet(raw) : markLarge(raw) }
+    func attempt(_ raw: UInt32) -> Bool { raw < largeGranule ? bitmap.testAndSet(raw) : Self.markLarge(los, raw) }
 
     @inline(__always)
     func scanning(_ raw: UInt32, offset: Int, bytes: Int) {
         if raw < largeGranule { lineMarks.markObject(offset: offset, size: bytes, epoch: epoch) }
     }
 
-    /// Marks a large object (its cell goes from white to black); true when this call did.
+    /// Marks a large object (its cell goes from white to black); true when this call did. Static, and
+    /// given the space alone, so that the caller passes two words rather than the policy.
     @inline(never)
-    func markLarge(_ raw: UInt32) -> Bool { los._withUnsafeGuaranteedRef { $0.markReached(raw) } }
+    static func markLarge(_ los: Unmanaged<TreadmillSpace>, _ raw: UInt32) -> Bool { los._withUnsafeGuaranteedRef { $0.markReached(raw) } }
 
     /// Whether a marker or barrier reached `raw` in this cycle (Steele's barrier asks).
     func isReached(_ raw: UInt32) -> Bool {
