@@ -34,8 +34,12 @@ struct GCBenchTrees<Nodes: GCBenchNodes> {
     /// are read back from its fields; one slot holds the child being populated.
     mutating func populate(_ m: Mutator, _ depth: Int, _ parent: RootSlot) throws {
         if depth <= 0 { return }
-        m.store(m[parent], 0, try nodes.newNode(m))
-        m.store(m[parent], 1, try nodes.newNode(m))
+        // Allocate first, then read the parent: `m.store(m[parent], 0, try nodes.newNode(m))` would read
+        // the parent's reference before the allocation (arguments are evaluated left to right).
+        let left = try nodes.newNode(m)
+        m.store(m[parent], 0, left)
+        let right = try nodes.newNode(m)
+        m.store(m[parent], 1, right)
         setPayload(m, m[parent], depth)
         if depth == 1 { return }  // the children are leaves
         let f = m.frame()

@@ -70,7 +70,7 @@ final class PlanBoundaryTests: XCTestCase {
     /// The scan catches each way of naming a collector.
     func testTheScanCatchesEveryWayOfNamingACollector() {
         let names = Self.planNames()
-        XCTAssertEqual(Set(names.collectorNames), ["stw", "concurrent", "treadmill"])
+        XCTAssertTrue(names.collectorNames.isSuperset(of: ["stw", "concurrent", "treadmill"]))
         XCTAssertTrue(names.types.isSuperset(of: ["ConcurrentCollector", "TreadmillCollector", "StopTheWorldCollector"]))
         let bad = """
         if config.collector == .treadmill { }

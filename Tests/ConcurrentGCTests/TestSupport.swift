@@ -20,13 +20,14 @@ func withMutator(_ heap: Heap, _ body: @escaping @Sendable (Mutator) throws -> V
     try MutatorThreads.run(heap: heap, count: 1) { m, _ in try body(m) }
 }
 
-/// A node: two reference fields and an 8-byte payload holding `value`.
+/// A node: two reference fields and an 8-byte payload holding `value`. The children are rooted across the
+/// allocation and read back from their slots after it (a moving collector may move them there).
 func node(_ m: Mutator, _ value: Int, _ left: ObjectRef = .null, _ right: ObjectRef = .null) throws -> ObjectRef {
     let f = m.frame()
-    m.pushRoot(left); m.pushRoot(right)
+    let l = m.pushRoot(left), r = m.pushRoot(right)
     let n = try m.allocate(shape: 1, referenceCount: 2, payloadBytes: 8)
-    m.store(n, 0, left)
-    m.store(n, 1, right)
+    m.store(n, 0, m[l])
+    m.store(n, 1, m[r])
     m.storePayload(n, referenceCount: 2, at: 0, value)
     m.popFrame(f)
     return n

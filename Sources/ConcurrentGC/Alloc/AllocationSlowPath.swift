@@ -24,6 +24,7 @@ extension Mutator {
                 switch ctx.pointee.allocator {
                 case .bump: return try BumpAllocator.allocateSlow(self, header: header, heap: heap)
                 case .cells: return try CellAllocator.allocateSlow(self, header: header, heap: heap)
+                case .blocks: return try BumpAllocator.allocateSlowInBlocks(self, header: header, heap: heap)
                 }
             }
         }
@@ -64,7 +65,8 @@ extension Mutator {
     func collectOrFail(_ bytes: Int, _ heap: Heap, _ fullCollections: inout Int) throws(HeapError) {
         guard fullCollections < 2 else {
             throw heap.fail(.exhausted(requestedBytes: bytes, liveBytes: heap.liveBytes,
-                                       committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes))
+                                       committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes,
+                                       reserveBytes: heap.collector.copyReserveBytes))
         }
         fullCollections += 1
         heap.collector.collectFully(requester: record, reason: .exhausted, observedCycle: heap.completedCycles)

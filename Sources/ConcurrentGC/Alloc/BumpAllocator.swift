@@ -1,5 +1,6 @@
-// The bump allocator of the mark-region plans: small objects bump-allocated through the holes (runs of
-// free lines) of Immix blocks, the fast path inline in `Mutator.allocate`, everything else here.
+// The bump allocator: small objects bump-allocated through the holes (runs of free lines) of Immix blocks
+// (the mark-region plans), or through whole blocks of a copy space (allocator kind `blocks`, the copying
+// plans); the fast path, the same for both, inline in `Mutator.allocate`, everything else here.
 //
 // Order of business in the slow path, mirroring Immix: (1) the next hole of the current block; (2) for a
 // medium object (over one line) that does not fit the current hole, the overflow region instead of
@@ -67,6 +68,8 @@ struct BumpAllocator {
     /// allocator leaves `tlab` empty, so its fast path always misses).
     var space: Unmanaged<ImmixSpace>? = nil
     var largeObjects: Unmanaged<TreadmillSpace>? = nil
+    /// The copy space whose whole blocks it bumps through (allocator kind `blocks`).
+    var copySpace: Unmanaged<CopySpace>? = nil
 
     /// The inline fast path: bump the cursor, write the header, zero the body. Nil when the object does
     /// not fit the current region. The caller checked the shape and that the object is small.
@@ -84,14 +87,17 @@ struct BumpAllocator {
     static func allocateSlow(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
         m.poll()
         let bytes = header.bytes
-        if bytes > HeapGeometry.largeObjectThreshold {
-            let cell = try LargeObjectAllocator.allocate(m, bytes: bytes, heap: heap)
-            return m.initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
-        }
+        if bytes > HeapGeometry.largeObjectThreshold { return try allocateLarge(m, header: header, heap: heap) }
         let ctx = m.ctx
         let useOverflow = bytes > HeapGeometry.lineBytes && ctx.pointee.bump.tlab.block >= 0
         let offset = try bumpAllocate(m, bytes: bytes, in: useOverflow ? overflowRegion(ctx) : tlabRegion(ctx), heap: heap)
         return m.initializeObject(at: offset, header: header, bodyIsZero: false)
+    }
+
+    /// An object above the large-object threshold gets a cell of its own in the large-object space.
+    static func allocateLarge(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
+        let cell = try LargeObjectAllocator.allocate(m, bytes: header.bytes, heap: heap)
+        return m.initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
     }
 
     static func tlabRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {
@@ -183,9 +189,56 @@ struct BumpAllocator {
         region.pointee.holeStart = end
     }
 
+    /// The slow path through whole blocks of a copy space: the current block is full, so the next one,
+    /// after the trigger, if the copy reserve allows; else a full collection (which empties to-space of
+    /// garbage), then the exhaustion error. There are no holes: a copy space is never swept.
+    static func allocateSlowInBlocks(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
+        m.poll()
+        let bytes = header.bytes
+        if bytes > HeapGeometry.largeObjectThreshold { return try allocateLarge(m, header: header, heap: heap) }
+        let ctx = m.ctx
+        let region = tlabRegion(ctx)
+        let accounting = heap.accounting
+        let startCycle = heap.completedCycles
+        var triggered = false
+        var fullCollections = 0
+        while true {
+            let cursor = region.pointee.cursor
+            if cursor + bytes <= region.pointee.limit {
+                region.pointee.cursor = cursor + bytes
+                return m.initializeObject(at: cursor, header: header, bodyIsZero: false)
+            }
+            retireBlockRegion(region, accounting)
+            if !triggered && accounting.pointee.reachedTrigger() {
+                triggered = true
+                heap.collector.triggered(requester: m.record, observedCycle: startCycle)
+                continue
+            }
+            if let block = ctx.pointee.bump.copySpace.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.acquireMutatorBlock() }) {
+                let start = block << HeapGeometry.blockShift
+                region.pointee = BumpRegion(cursor: start, limit: start + HeapGeometry.blockBytes, holeStart: start, block: block)
+                accounting.pointee.noteHandedOut(HeapGeometry.blockBytes)
+                accounting.pointee.sample(heap.stats)
+                continue
+            }
+            try m.collectOrFail(bytes, heap, &fullCollections)  // no block the copy reserve allows
+        }
+    }
+
+    /// A whole-block region is left: what it allocated is counted, and it is emptied.
+    static func retireBlockRegion(_ region: UnsafeMutablePointer<BumpRegion>, _ accounting: UnsafeMutablePointer<HeapAccounting>) {
+        accounting.pointee.noteAllocated(region.pointee.cursor - region.pointee.holeStart)
+        region.pointee = BumpRegion()
+    }
+
     /// Retires both regions of a mutator (its owner leaving, or a collector with the world stopped): what
     /// they allocated is counted, black holes get their mark bits, and the next allocation takes a new hole.
     static func retire(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        if ctx.pointee.bump.copySpace != nil {
+            let accounting = ctx.pointee.heap._withUnsafeGuaranteedRef { $0.accounting }
+            retireBlockRegion(tlabRegion(ctx), accounting)
+            return
+        }
         guard let space = ctx.pointee.bump.space else { return }
         space._withUnsafeGuaranteedRef { space in
             for region in [tlabRegion(ctx), overflowRegion(ctx)] {

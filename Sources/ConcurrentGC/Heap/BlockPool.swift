@@ -22,12 +22,12 @@ final class BlockPool: @unchecked Sendable {
         self.accounting = accounting
     }
 
-    /// A block for a space: a released one, else a never-used one if the commit limit allows; nil when
-    /// neither is left.
-    func acquire() -> Int? {
+    /// A block for a space: a released one, else a never-used one if the commit limit allows (the held
+    /// back copy reserve too, with `usingReserve`); nil when neither is left.
+    func acquire(usingReserve: Bool = false) -> Int? {
         monitor.withLock {
             if let b = released.popLast() { return Int(b) }
-            guard highWater < end, accounting.pointee.commit(HeapGeometry.blockBytes) else { return nil }
+            guard highWater < end, accounting.pointee.commit(HeapGeometry.blockBytes, usingReserve: usingReserve) else { return nil }
             highWater += 1
             return highWater - 1
         }
@@ -36,6 +36,18 @@ final class BlockPool: @unchecked Sendable {
     /// Gives a block back (its memory stays committed; the next owner must not assume it is zero).
     func release(_ block: Int) {
         monitor.withLock { released.append(Int32(block)) }
+    }
+
+    /// Released blocks waiting in the pool.
+    var releasedBlocks: Int { monitor.withLock { released.count } }
+
+    /// Blocks the pool could still hand out: the released ones and the never-used ones the commit limit
+    /// and the block region allow (the held-back reserve included).
+    var spareBlocks: Int {
+        monitor.withLock {
+            let uncommitted = max(0, accounting.pointee.limit - accounting.pointee.committed.load(ordering: .relaxed)) / HeapGeometry.blockBytes
+            return released.count + min(end - highWater, uncommitted)
+        }
     }
 
     /// Blocks ever handed out (the block region's committed size is this many blocks).

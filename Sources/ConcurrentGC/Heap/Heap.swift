@@ -159,6 +159,23 @@ public final class Heap: @unchecked Sendable {
         globals.forEach { raw, index in body(raw, .global(index)) }
     }
 
+    /// Calls `body` with every root, in `forEachRoot`'s order, and stores what it returns in the root's
+    /// slot when it differs (a moving collector updates the roots). Only with the world stopped.
+    func updateRoots(_ body: (UInt32, RootLocation) -> UInt32) {
+        for record in world.mutators {
+            let roots = record.ctx.pointee.roots
+            for i in 0..<roots.count {
+                let new = body(roots[i], .stack(mutator: record.id, slot: i))
+                if new != roots[i] { roots[i] = new }
+            }
+        }
+        for i in 0..<globals.count {
+            let old = globals.slots[i].load(ordering: .relaxed)
+            let new = body(old, .global(i))
+            if new != old { globals.slots[i].store(new, ordering: .releasing) }
+        }
+    }
+
     // MARK: Failure
 
     /// The allocation slow path hit an error every mutator must see.

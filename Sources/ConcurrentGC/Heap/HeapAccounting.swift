@@ -26,6 +26,9 @@ struct HeapAccounting: ~Copyable {
     let peakCommitted = Atomic<Int>(0)
     /// Heap clock time of the next heap sample that `sample` takes without being forced.
     let nextSampleNs = Atomic<UInt64>(0)
+    /// Bytes of the limit held back from ordinary commits: a copying plan's copy reserve, which only its
+    /// collector may take (`commit(_:usingReserve:)`), so that large objects cannot eat into it.
+    let heldBack = Atomic<Int>(0)
 
     init(limit: Int, trigger: Int) {
         self.limit = limit
@@ -44,11 +47,13 @@ struct HeapAccounting: ~Copyable {
         p.deallocate()
     }
 
-    /// Takes `bytes` of the commit limit; false when the limit would be exceeded.
-    func commit(_ bytes: Int) -> Bool {
+    /// Takes `bytes` of the commit limit; false when the limit (less what is held back, unless
+    /// `usingReserve`) would be exceeded.
+    func commit(_ bytes: Int, usingReserve: Bool = false) -> Bool {
         var current = committed.load(ordering: .relaxed)
+        let ceiling = limit - (usingReserve ? 0 : heldBack.load(ordering: .relaxed))
         while true {
-            if current + bytes > limit { return false }
+            if current + bytes > ceiling { return false }
             let (done, now) = committed.compareExchange(expected: current, desired: current + bytes, ordering: .relaxed)
             if done {
                 HeapAccounting.raiseMax(peakCommitted, current + bytes)

@@ -2,8 +2,9 @@
 
 /// Why an allocation or heap set-up failed.
 public enum HeapError: Error, CustomStringConvertible, Equatable {
-    /// No room after a full collection.
-    case exhausted(requestedBytes: Int, liveBytes: Int, committedBytes: Int, limitBytes: Int)
+    /// No room after a full collection. `reserveBytes` of the limit are held back as a copying plan's copy
+    /// reserve (to-space must be able to hold the survivors); 0 for the others.
+    case exhausted(requestedBytes: Int, liveBytes: Int, committedBytes: Int, limitBytes: Int, reserveBytes: Int)
     /// The object is larger than any header can describe.
     case objectTooLarge(bytes: Int, maxBytes: Int)
     /// More reference fields than a header can describe, or negative sizes.
@@ -13,9 +14,10 @@ public enum HeapError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .exhausted(requested, live, committed, limit):
+        case let .exhausted(requested, live, committed, limit, reserve):
             return "heap exhausted: could not allocate \(requested) bytes with \(live) bytes live after a full "
                 + "collection, \(committed) bytes committed, limit --heap-max \(limit) bytes"
+                + (reserve > 0 ? ", \(reserve) bytes of it held back as the copy reserve (to-space must hold the survivors)" : "")
         case let .objectTooLarge(bytes, maxBytes):
             return "object of \(bytes) bytes is larger than the maximum object size of \(maxBytes) bytes"
         case let .invalidShape(refs, payload):

@@ -8,6 +8,8 @@
 //   and a moving collector may move any object. Every reference held across a safepoint must be in a root
 //   slot (`pushRoot`), a global root, or a field of a rooted object, and must be read from there again
 //   after it: a reference kept in a Swift local is not a root, and after a safepoint it may be stale.
+//   Mind the order of evaluation: in `m.store(m[slot], 0, try m.allocate(...))` the slot is read before the
+//   allocation; allocate into a local first, then read the slot.
 // - No raw address of an object is held across a safepoint. Payload bytes are read and written with
 //   `loadPayload`/`storePayload`, or inside `withPayload`, whose body may not reach a safepoint (verify
 //   mode stops the process if it does, exit code 3).

@@ -15,6 +15,8 @@ enum AllocatorKind: UInt8 {
     case bump
     /// The treadmill's size-class cells, from this thread's cell cache.
     case cells
+    /// Bump allocation through whole blocks of a copy space (a miss takes a fresh block).
+    case blocks
 }
 
 /// The slow path of the write barrier, installed by the plan: (context, slot, source, value). The store

@@ -28,9 +28,13 @@ protocol Collector: AnyObject {
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>)
     /// Stops the collector's threads, finishing a cycle in progress (heap teardown or `Heap.finish`).
     func shutdown()
+    /// Bytes of the limit a copying plan holds back so that a collection can copy the survivors (named
+    /// in the exhaustion error); 0 for a plan that does not copy.
+    var copyReserveBytes: Int { get }
 }
 
 extension Collector {
+    var copyReserveBytes: Int { 0 }
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
     func shutdown() {}
 }

@@ -18,7 +18,7 @@ extension Heap {
     func verifyMarks(_ record: inout CycleRecord, _ marks: some MarkedObjects) {
         guard configuration.verify else { return }
         let check = Checkmark.verify(heap: self, cycle: record.cycle, marks: marks)
-        record.lostObjects = check.lostCount
+        record.lostObjects += check.lostCount
         stats.record(lost: check.lost, count: check.lostCount)
     }
 

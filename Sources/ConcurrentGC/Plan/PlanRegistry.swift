@@ -4,7 +4,7 @@
 
 extension CollectorKind {
     /// Every collector, in the order `gclab list` shows them.
-    public static let allCases: [CollectorKind] = [.stw, .concurrent, .treadmill]
+    public static let allCases: [CollectorKind] = [.stw, .concurrent, .treadmill, .semispace]
 
     /// The collector called `name`, if any.
     public init?(name: String) {

@@ -181,7 +181,8 @@ public struct ActivityRecord: Sendable {
     public var scannedBytes: Int
 }
 
-/// One object the checkmark verifier reached that the collector did not mark.
+/// One object the checkmark verifier reached that the collector did not mark, or a reference a moving
+/// collection left wrong (`problem` says what).
 public struct LostObject: Sendable, CustomStringConvertible {
     public var cycle: Int
     public var object: ObjectRef
@@ -190,10 +191,14 @@ public struct LostObject: Sendable, CustomStringConvertible {
     /// The field index in `parent`, or the root slot description.
     public var field: Int
     public var viaRoot: String?
+    /// What is wrong, when it is not a missed mark ("still points to the moved object ...").
+    public var problem: String? = nil
 
     public var description: String {
-        if let root = viaRoot { return "cycle \(cycle): lost \(object) referenced from root \(root)" }
-        return "cycle \(cycle): lost \(object) referenced from \(parent) field \(field)"
+        let what = problem ?? "lost \(object)"
+        if let root = viaRoot { return "cycle \(cycle): \(what) referenced from root \(root)" }
+        if parent.isNull && field < 0 { return "cycle \(cycle): \(what)" }
+        return "cycle \(cycle): \(what) referenced from \(parent) field \(field)"
     }
 }
 

@@ -31,43 +31,18 @@ final class StopTheWorldCollector: Collector {
     }
 
     private func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
-        let requestNs = heap.stats.elapsed()
-        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
-        let cycle = heap.completedCycles
-        guard cycle == observedCycle else {  // someone else collected since the caller looked
-            heap.world.start(requester: requester)
-            return
+        heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle,
+                               collector: .stw, pauseKind: .stopTheWorld) { record in
+            var marker = Marker(base: heap.base, policy: spaces.markPolicy(epoch: spaces.prepareForMark()))
+            for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
+            heap.forEachRoot { raw, _ in marker.markRoot(raw) }
+            marker.drain()
+            marker.free()
+            record.markedObjects = marker.markedObjects
+            record.scanPauseBytes = marker.scannedBytes
+            heap.verifyMarks(&record, spaces.marks)
+            spaces.reclaim(into: &record)
+            return marker.markedBytes
         }
-        let cpuStart = Clock.threadCPU()
-        var record = CycleRecord(cycle: cycle + 1, collector: .stw, reason: reason, startNs: requestNs)
-        record.heapAtTriggerBytes = heap.heapInUseBytes
-        record.heapAtMarkEndBytes = record.heapAtTriggerBytes  // nothing is allocated while marking
-        heap.accounting.pointee.sample(heap.stats, force: true)
-
-        spaces.retireAllBuffers()
-        let roots = heap.rootBytes
-        _ = heap.pacerDriver?.startCycle(heapLive: record.heapAtTriggerBytes, stackBytes: roots.stacks, globalsBytes: roots.globals)
-        var marker = Marker(base: heap.base, policy: spaces.markPolicy(epoch: spaces.prepareForMark()))
-        for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
-        heap.forEachRoot { raw, _ in marker.markRoot(raw) }
-        marker.drain()
-        marker.free()
-        record.markedObjects = marker.markedObjects
-        record.scanPauseBytes = marker.scannedBytes
-
-        heap.verifyMarks(&record, spaces.marks)
-        spaces.reclaim(into: &record)
-        // The whole mark is in the pause: the utilization is the collecting thread's share of the processors.
-        heap.finishCycle(&record, live: marker.markedBytes, inUse: marker.markedBytes,
-                         utilization: min(0.99, 1 / Double(heap.pacerDriver?.procs ?? heap.configuration.processors)))
-        heap.publishCompletedCycle(cycle + 1)
-        let cpu = Clock.threadCPU() &- cpuStart
-        let endNs = heap.stats.elapsed()
-        heap.world.start(requester: requester)
-
-        record.endNs = endNs
-        record.gcCPUNs = cpu
-        heap.recordCycle(record, pauses: [PauseRecord(cycle: cycle + 1, kind: .stopTheWorld, startNs: requestNs,
-                                                      timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs)])
     }
 }

@@ -1,0 +1,46 @@
+// The frame of a collection done whole in one pause, shared by the stop-the-world plans (stw, immix,
+// semispace): stop the world (or return, if another thread collected since the caller looked), retire
+// every mutator's allocation buffer, start the pacer's cycle, let the plan trace and reclaim, end the
+// cycle's figures, restart the world and record the cycle and its one pause.
+//
+// The plan's part runs with the world stopped and every buffer retired. It returns the bytes it found
+// live; the frame does the rest of the cycle end (CycleEnd.swift) in the documented order.
+
+extension Heap {
+    /// Runs one collection in a single pause of `pauseKind`: the plan's `collect` traces and reclaims
+    /// (world stopped, buffers retired) and returns the live bytes; every cycle column it does not fill
+    /// the frame fills. Returns at once if the heap completed a cycle since `observedCycle`.
+    func collectInOnePause(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int,
+                           collector: CollectorKind, pauseKind: PauseKind,
+                           _ collect: (inout CycleRecord) -> Int) {
+        let requestNs = stats.elapsed()
+        guard let timeToSafepoint = world.stop(requester: requester) else { return }
+        let cycle = completedCycles
+        guard cycle == observedCycle else {  // someone else collected since the caller looked
+            world.start(requester: requester)
+            return
+        }
+        let cpuStart = Clock.threadCPU()
+        var record = CycleRecord(cycle: cycle + 1, collector: collector, reason: reason, startNs: requestNs)
+        record.heapAtTriggerBytes = heapInUseBytes
+        record.heapAtMarkEndBytes = record.heapAtTriggerBytes  // nothing is allocated while the world is stopped
+        accounting.pointee.sample(stats, force: true)
+        for r in world.mutators { BumpAllocator.retire(r.ctx) }
+        let roots = rootBytes
+        _ = pacerDriver?.startCycle(heapLive: record.heapAtTriggerBytes, stackBytes: roots.stacks, globalsBytes: roots.globals)
+
+        let live = collect(&record)
+
+        // The whole trace is in the pause: the utilization is the collecting thread's share of the processors.
+        finishCycle(&record, live: live, inUse: live,
+                    utilization: min(0.99, 1 / Double(pacerDriver?.procs ?? configuration.processors)))
+        publishCompletedCycle(cycle + 1)
+        let cpu = Clock.threadCPU() &- cpuStart
+        let endNs = stats.elapsed()
+        world.start(requester: requester)
+        record.endNs = endNs
+        record.gcCPUNs = cpu
+        recordCycle(record, pauses: [PauseRecord(cycle: cycle + 1, kind: pauseKind, startNs: requestNs,
+                                                 timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs)])
+    }
+}

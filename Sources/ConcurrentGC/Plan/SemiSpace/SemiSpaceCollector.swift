@@ -1,0 +1,98 @@
+// The semispace collector: one pause per cycle. Stop every mutator and retire its allocation block; in
+// verify mode take the graph digest; flip the semispaces; copy from the roots with Cheney's scan
+// (CheneyCopy.swift), updating every root slot and field; in verify mode check every reference and the
+// digest (MovingVerifier) and run the checkmark; flip the large objects' rings; give from-space back to
+// the pool (poisoned in verify mode); set the next trigger (GOGC over the live bytes, or the pacer's);
+// restart the world. Mutators bump-allocate whole to-space blocks; a new block is handed out only while
+// the pool can still hold a copy of all of to-space (the copy reserve).
+
+/// The `semispace` collector.
+final class SemiSpaceCollector: Collector {
+    unowned(unsafe) let heap: Heap
+    let space: CopySpace
+    let los: TreadmillSpace
+    /// Test hook: the next collection leaves this many updated fields stale (the verifier must catch it).
+    var debugSkipSlotUpdates = 0
+
+    init(heap: Heap) {
+        self.heap = heap
+        space = CopySpace(base: heap.base, blockCount: heap.reservation.blockCount, blocks: heap.blocks,
+                          accounting: heap.accounting, poison: heap.configuration.verify)
+        los = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
+                             poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
+    }
+
+    var largeObjectSpace: TreadmillSpace { los }
+
+    /// The reserve: a copy of all of to-space.
+    var copyReserveBytes: Int { space.toSpaceBytes }
+
+    func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        ctx.pointee.allocator = .blocks
+        ctx.pointee.bump.copySpace = .passUnretained(space)
+        ctx.pointee.bump.largeObjects = .passUnretained(los)
+    }
+
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) { BumpAllocator.retire(ctx) }
+
+    func triggered(requester: MutatorRecord, observedCycle: Int) {
+        collect(requester: requester, reason: .trigger, observedCycle: observedCycle)
+    }
+
+    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+        collect(requester: requester, reason: reason, observedCycle: observedCycle)
+    }
+
+    private func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+        heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle,
+                               collector: .semispace, pauseKind: .copy) { record in
+            let digestBefore = heap.configuration.verify ? GraphDigest.compute(heap: heap) : 0
+            space.flip()
+            var copier = CheneyCopy(base: heap.base, space: space, los: los, largeGranule: heap.reservation.largeGranule)
+            let hidden = Set(heap.debugObjectsHiddenFromMarker.map(\.raw))
+            heap.updateRoots { raw, _ in hidden.contains(raw) ? copier.hide(raw) : copier.forward(raw) }
+            heap.debugObjectsHiddenFromMarker = heap.debugObjectsHiddenFromMarker.map { ObjectRef(raw: copier.forward($0.raw)) }
+            copier.slotUpdatesToSkip = debugSkipSlotUpdates
+            debugSkipSlotUpdates = 0
+            copier.scanAll()
+            copier.free()
+            record.markedObjects = copier.copiedObjects + copier.largeObjects
+            record.scanPauseBytes = copier.copiedBytes + copier.largeBytes
+            record.planColumns["copied_bytes"] = String(copier.copiedBytes)
+            record.planColumns["copied_objects"] = String(copier.copiedObjects)
+
+            if heap.configuration.verify { verifyMove(&record, digestBefore: digestBefore) }
+            heap.verifyMarks(&record, SemiSpaceMarks(space: space, los: los, largeGranule: heap.reservation.largeGranule))
+            record.recordFlip(los.flip())
+            space.releaseFromSpace()
+            return copier.copiedBytes + copier.largeBytes
+        }
+    }
+
+    /// Verify mode: every reference reachable now points to a copy in to-space (stale ones are repaired
+    /// and counted), and the reachable graph is the one the collection began with.
+    private func verifyMove(_ record: inout CycleRecord, digestBefore: UInt64) {
+        let digestAfter = GraphDigest.compute(heap: heap)
+        var problems = MovingVerifier.verify(heap: heap, cycle: record.cycle) { [space] raw in
+            raw < heap.reservation.largeGranule && space.isFromSpace(raw)
+        }
+        if digestAfter != digestBefore {
+            problems.append(LostObject(cycle: record.cycle, object: .null, parent: .null, field: -1, viaRoot: nil,
+                                       problem: "the reachable graph changed across the collection (digest \(String(digestBefore, radix: 16)) before, \(String(digestAfter, radix: 16)) after)"))
+        }
+        record.lostObjects += problems.count
+        heap.stats.record(lost: Array(problems.prefix(GCStats.lostDetailLimit)), count: problems.count)
+    }
+}
+
+/// The semispace plan's marks for the checkmark verifier: an object survives if it is in to-space (a copy)
+/// or, large, if its cell is not white. An object still in from-space is lost; it cannot be kept.
+struct SemiSpaceMarks: MarkedObjects {
+    unowned(unsafe) let space: CopySpace
+    let los: TreadmillSpace
+    let largeGranule: UInt32
+
+    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool {
+        raw >= largeGranule ? !los.markReached(raw) : !space.isFromSpace(raw)
+    }
+}
