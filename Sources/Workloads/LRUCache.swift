@@ -278,29 +278,32 @@ public struct LRUCache: Workload {
             evictions += 1
         }
 
-        /// The whole-structure self-check.
+        /// The whole-structure self-check. It polls (a collection may move every entry), so it holds no
+        /// reference across a poll but in root slots (`cursor`, and `entrySlot` for the previous entry),
+        /// and names entries by key, never by address.
         func check() throws {
             func fail(_ detail: String) -> WorkloadError { .selfCheckFailed(workload: LRUCache.name, detail: detail) }
             // The recency list, forwards.
-            var onList = Set<UInt32>()
+            var onList = Set<UInt64>()
             var listLength = 0
-            var prev = ObjectRef.null
+            m[entrySlot] = .null  // the previous entry
             m[cursor] = m.load(cache, LRUCache.cHead)
             while !m[cursor].isNull {
                 let e = m[cursor]
                 guard m.header(e).shape == LRUCache.entryShape else { throw fail("list node \(e) is not an entry (shape \(m.header(e).shape))") }
-                guard m.load(e, LRUCache.ePrev) == prev else { throw fail("entry \(e) (key \(key(e))) has prev \(m.load(e, LRUCache.ePrev)), expected \(prev)") }
-                guard onList.insert(e.raw).inserted else { throw fail("the recency list has a cycle at \(e)") }
+                guard m.load(e, LRUCache.ePrev) == m[entrySlot] else { throw fail("entry \(e) (key \(key(e))) has prev \(m.load(e, LRUCache.ePrev)), expected \(m[entrySlot])") }
+                guard onList.insert(key(e)).inserted else { throw fail("the recency list has a cycle or a second entry for key \(key(e))") }
                 guard listLength <= w.capacity else { throw fail("the recency list is longer than the capacity \(w.capacity)") }
                 listLength += 1
-                prev = e
+                m[entrySlot] = e
                 m[cursor] = m.load(e, LRUCache.eNext)
                 if listLength & 255 == 0 { m.poll() }
             }
-            guard m.load(cache, LRUCache.cTail) == prev else { throw fail("tail is \(m.load(cache, LRUCache.cTail)), the list ends at \(prev)") }
-            // The map.
-            var inMap = Set<UInt32>()
-            var keysSeen = Set<UInt64>()
+            guard m.load(cache, LRUCache.cTail) == m[entrySlot] else { throw fail("tail is \(m.load(cache, LRUCache.cTail)), the list ends at \(m[entrySlot])") }
+            m[entrySlot] = .null
+            // The map: every entry once, in its key's bucket, with its latest value, and linked into the
+            // recency list (its neighbours point back at it: the same object, not another with its key).
+            var inMap = Set<UInt64>()
             for b in 0..<buckets {
                 m[cursor] = m.load(table, b)
                 while !m[cursor].isNull {
@@ -308,9 +311,11 @@ public struct LRUCache: Workload {
                     let k = key(e)
                     guard m.header(e).shape == LRUCache.entryShape else { throw fail("bucket \(b) holds \(e), not an entry") }
                     guard bucket(k) == b else { throw fail("key \(k) is in bucket \(b), hashes to \(bucket(k))") }
-                    guard keysSeen.insert(k).inserted else { throw fail("key \(k) is in the map twice") }
-                    guard inMap.insert(e.raw).inserted else { throw fail("bucket chain \(b) has a cycle") }
-                    guard onList.contains(e.raw) else { throw fail("entry for key \(k) is in the map but not on the recency list") }
+                    guard inMap.insert(k).inserted else { throw fail("key \(k) is in the map twice (or bucket chain \(b) has a cycle)") }
+                    let prev = m.load(e, LRUCache.ePrev), next = m.load(e, LRUCache.eNext)
+                    let linked = (prev.isNull ? m.load(cache, LRUCache.cHead) : m.load(prev, LRUCache.eNext)) == e
+                        && (next.isNull ? m.load(cache, LRUCache.cTail) : m.load(next, LRUCache.ePrev)) == e
+                    guard onList.contains(k), linked else { throw fail("entry for key \(k) is in the map but not on the recency list") }
                     if let problem = checkValue(e) { throw fail(problem) }
                     guard Int(k) < versions.count, version(e) == versions[Int(k)] else {
                         throw fail("key \(k) has version \(version(e)), latest is \(Int(k) < versions.count ? versions[Int(k)] : 0)")

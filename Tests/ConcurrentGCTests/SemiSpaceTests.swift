@@ -91,13 +91,7 @@ final class SemiSpaceTests: XCTestCase {
     func testTheCopyReserveHalvesTheUsableHeap() throws {
         for (collector, count, fits) in [(CollectorKind.stw, 60_000, true), (.semispace, 60_000, false), (.semispace, 25_000, true)] {
             let heap = try makeHeap(collector, heapMax: 2 << 20, verify: false, minimumTrigger: 1 << 20)
-            var caught: HeapError?
-            do {
-                try withMutator(heap) { m in
-                    let list = try rootedList(m, count: count)
-                    XCTAssertEqual(walkList(m, m[list]).count, count)
-                }
-            } catch let e as HeapError { caught = e }
+            let caught = try heapErrorBuildingList(heap, count: count)
             if fits {
                 XCTAssertNil(caught, "\(collector) \(count): \(String(describing: caught))")
             } else if case let .exhausted(_, _, _, limit, reserve)? = caught {

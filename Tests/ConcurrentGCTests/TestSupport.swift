@@ -48,3 +48,14 @@ func walkList(_ m: Mutator, _ head: ObjectRef) -> (count: Int, sum: Int) {
     while !n.isNull { count += 1; sum += value(m, n); n = m.load(n, 0) }
     return (count, sum)
 }
+
+/// Builds and walks a rooted list of `count` nodes on `heap`; the heap error that stopped it, or nil.
+func heapErrorBuildingList(_ heap: Heap, count: Int) throws -> HeapError? {
+    do {
+        try withMutator(heap) { m in
+            let list = try rootedList(m, count: count)
+            XCTAssertEqual(walkList(m, m[list]).count, count)
+        }
+    } catch let e as HeapError { return e }
+    return nil
+}

@@ -29,6 +29,9 @@ struct HeapAccounting: ~Copyable {
     /// Bytes of the limit held back from ordinary commits: a copying plan's copy reserve, which only its
     /// collector may take (`commit(_:usingReserve:)`), so that large objects cannot eat into it.
     let heldBack = Atomic<Int>(0)
+    /// Bytes of free lines in partly used blocks at the end of the last mark (mark-region plans; 0 for
+    /// the others): heap.csv's fragmentation.
+    let fragmented = Atomic<Int>(0)
 
     init(limit: Int, trigger: Int) {
         self.limit = limit
@@ -105,7 +108,8 @@ struct HeapAccounting: ~Copyable {
         guard force || nextSampleNs.compareExchange(expected: due, desired: now + 1_000_000, ordering: .relaxed).exchanged else { return }
         stats.record(HeapSample(timeNs: now, allocatedBytes: allocated.load(ordering: .relaxed),
                                 heapInUseBytes: inUse.load(ordering: .relaxed), liveBytes: live.load(ordering: .relaxed),
-                                committedBytes: committed.load(ordering: .relaxed), triggerBytes: trigger.load(ordering: .relaxed)))
+                                committedBytes: committed.load(ordering: .relaxed), triggerBytes: trigger.load(ordering: .relaxed),
+                                fragmentedBytes: fragmented.load(ordering: .relaxed)))
     }
 
     /// Raises `atomic` to `value` if it is below.

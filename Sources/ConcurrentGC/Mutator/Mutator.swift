@@ -17,6 +17,9 @@
 //   workload knowing which plan runs.
 // - A loop that runs long without allocating calls `poll()`; a thread about to block wraps the wait in
 //   `withSafeRegion`.
+// - An object whose address must stay put (a buffer handed to code outside the heap) is pinned with
+//   `pin`, which says whether the plan can promise it. Object identity (a hash key) is never the address:
+//   a workload keeps its own key in the payload (lru-cache keys its table by a stored integer).
 
 import Synchronization
 
@@ -188,6 +191,21 @@ public struct Mutator {
         world.enterSafeRegion(record)
         defer { world.leaveSafeRegion(record) }
         return try body()
+    }
+
+    /// Pins `object`: no collection moves it until `unpin` (pins nest; a pin does not keep the object
+    /// alive). Returns false when the plan cannot leave an object in place (semispace copies every small
+    /// object), and then the object may still move. Non-moving plans never move any object: true.
+    @discardableResult
+    public func pin(_ object: ObjectRef) -> Bool {
+        precondition(!object.isNull, "gclab: pin of a null reference")
+        if ctx.pointee.verify { verifyAccess(object, field: -1) }
+        return ctx.pointee.heap._withUnsafeGuaranteedRef { $0.collector.pin(object.raw) }
+    }
+
+    /// Removes one pin of `object` (nothing if it was not pinned).
+    public func unpin(_ object: ObjectRef) {
+        ctx.pointee.heap._withUnsafeGuaranteedRef { $0.collector.unpin(object.raw) }
     }
 
     /// Runs a full collection now (with a concurrent plan: waits, assisting, for a whole cycle that starts

@@ -31,10 +31,18 @@ protocol Collector: AnyObject {
     /// Bytes of the limit a copying plan holds back so that a collection can copy the survivors (named
     /// in the exhaustion error); 0 for a plan that does not copy.
     var copyReserveBytes: Int { get }
+    /// Pins the object `raw` (a mutator's request): true when no collection moves it until it is unpinned,
+    /// false when the plan cannot leave an object in place (it copies every object).
+    func pin(_ raw: UInt32) -> Bool
+    /// Removes one pin of `raw` (nothing if it was not pinned).
+    func unpin(_ raw: UInt32)
 }
 
 extension Collector {
     var copyReserveBytes: Int { 0 }
+    /// A plan that never moves objects keeps every object in place: pinning has nothing to do.
+    func pin(_ raw: UInt32) -> Bool { true }
+    func unpin(_ raw: UInt32) {}
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
     func shutdown() {}
 }

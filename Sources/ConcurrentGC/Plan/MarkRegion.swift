@@ -1,4 +1,4 @@
-// The spaces of the mark-region plans (stw and concurrent): small objects in Immix blocks, marked with the
+// The spaces of the mark-region plans (stw, immix and concurrent): small objects in Immix blocks, marked with the
 // heap's mark bitmap and line marks and reclaimed a line at a time by the lazy sweeper; large objects in a
 // treadmill large-object space, marked by moving their cell from white straight to black (so its rings'
 // GREY segments stay empty) and freed by its O(1) flip.
@@ -16,11 +16,12 @@ final class MarkRegion {
     let immix: ImmixSpace
     let los: TreadmillSpace
 
-    init(heap: Heap) {
+    /// The spaces of a plan; a moving plan (immix) keeps `copyReserveBlocks` spare blocks for its copies.
+    init(heap: Heap, copyReserveBlocks: Int = 0) {
         self.heap = heap
         immix = ImmixSpace(base: heap.base, blockCount: heap.reservation.blockCount, markBitmap: heap.markBitmap,
                            lineMarks: heap.lineMarks, blocks: heap.blocks, accounting: heap.accounting,
-                           poison: heap.configuration.verify)
+                           poison: heap.configuration.verify, copyReserveBlocks: copyReserveBlocks)
         los = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
                              poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
     }
@@ -47,13 +48,32 @@ final class MarkRegion {
     /// Mark start (world stopped, buffers retired): a new mark epoch. Returns it.
     func prepareForMark() -> UInt8 { immix.prepareForMark() }
 
-    /// After marking and verification (world stopped): the large objects' rings flip (unreached cells
-    /// are freed, O(1) per ring) and every used block goes to the lazy sweeper (verify mode sweeps them
-    /// now, poisoning freed lines at once).
-    func reclaim(into record: inout CycleRecord) {
+    /// The whole mark in a pause (world stopped, buffers retired, `policy` of the epoch just begun): one
+    /// marker from every root, nothing moved. Fills the record's marked objects and scan work; returns
+    /// the live bytes.
+    func markInPause(_ record: inout CycleRecord, policy: ImmixMarkPolicy) -> Int {
+        var marker = Marker(base: heap.base, policy: policy)
+        for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
+        heap.forEachRoot { raw, _ in marker.markRoot(raw) }
+        marker.drain()
+        marker.free()
+        record.markedObjects = marker.markedObjects
+        record.scanPauseBytes = marker.scannedBytes
+        return marker.markedBytes
+    }
+
+    /// After marking and verification (world stopped): the census of the blocks (their live lines and
+    /// holes: the fragmentation heap.csv shows, and the next defragmentation's statistics), the large
+    /// objects' rings flip (unreached cells are freed, O(1) per ring) and every used block goes to the
+    /// lazy sweeper (verify mode sweeps them now, poisoning freed lines at once). Returns the census.
+    @discardableResult
+    func reclaim(into record: inout CycleRecord) -> ImmixBlockCensus.Totals {
+        let census = immix.takeCensus()
+        heap.accounting.pointee.fragmented.store(census.fragmentedBytes, ordering: .relaxed)
         record.recordFlip(los.flip())
         immix.releaseAfterMark()
         if heap.configuration.verify { immix.sweepAllNow() }
+        return census
     }
 
     /// The verifier's view of this cycle's marks.

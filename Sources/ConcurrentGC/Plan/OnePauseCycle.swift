@@ -44,3 +44,22 @@ extension Heap {
                                                  timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs)])
     }
 }
+
+/// A plan whose every collection is one pause: the trigger and a full collection start the same
+/// collection, and a leaving mutator only retires its bump regions.
+protocol OnePauseCollector: Collector {
+    /// Runs one collection (through `Heap.collectInOnePause`), unless one completed since `observedCycle`.
+    func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int)
+}
+
+extension OnePauseCollector {
+    func triggered(requester: MutatorRecord, observedCycle: Int) {
+        collect(requester: requester, reason: .trigger, observedCycle: observedCycle)
+    }
+
+    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+        collect(requester: requester, reason: reason, observedCycle: observedCycle)
+    }
+
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) { BumpAllocator.retire(ctx) }
+}

@@ -17,6 +17,13 @@
 // last collection's epoch) and clears the block's mark bitmap for the next cycle. A block still unswept
 // when the next collection starts only needs its bitmap cleared: nothing was allocated into it, so the
 // new line marks describe it completely.
+//
+// A moving plan (immix) keeps a copy reserve of `copyReserveBlocks` spare blocks (free blocks of this space
+// plus what the pool can still give): a mutator gets a free or new block only while more than that many are
+// spare, and the large objects' commits are held back by what the pool must still give. The collector's
+// copies take spare blocks without that limit (`acquireCopyBlock`). At the end of every mark the census
+// (ImmixBlockCensus.swift) counts each block's live lines and holes: heap.csv's fragmentation, and the
+// statistics the next defragmenting collection picks its candidates from.
 
 /// What sweeping found in a block.
 enum SweepResult { case free, recyclable, full }
@@ -34,6 +41,10 @@ final class ImmixSpace {
     let accounting: UnsafeMutablePointer<HeapAccounting>
     /// Poison free lines when sweeping (verify mode), so a use of freed memory is caught.
     let poison: Bool
+    /// Spare blocks kept for a collection's copies (0: a plan that does not move objects).
+    let copyReserveBlocks: Int
+    /// Each block's live lines and holes at the end of the last mark.
+    let census: ImmixBlockCensus
 
     private let monitor = Monitor()
     // Under `monitor`, which gives the exclusivity (no dynamic check needed):
@@ -52,14 +63,17 @@ final class ImmixSpace {
     @exclusivity(unchecked) private(set) var markEpoch: UInt8 = 1
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
-         blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool) {
+         blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool, copyReserveBlocks: Int = 0) {
         self.base = base
         self.markBitmap = markBitmap
         self.lineMarks = lineMarks
         self.blocks = blocks
         self.accounting = accounting
         self.poison = poison
+        self.copyReserveBlocks = copyReserveBlocks
+        census = ImmixBlockCensus(blockCount: blockCount)
         state = Array(repeating: .unused, count: blockCount)
+        holdBackReserve()
     }
 
     /// Blocks this space took from the pool (its committed size is this many blocks).
@@ -89,6 +103,9 @@ final class ImmixSpace {
             state[Int(b)] = .owned
             return Int(b)
         }
+        // A free or new block lowers the spare blocks: not below the copy reserve.
+        if copyReserveBlocks > 0 && freeBlocks.count + blocks.spareBlocks <= copyReserveBlocks { return nil }
+        defer { holdBackReserve() }
         if let b = freeBlocks.popLast() {
             state[Int(b)] = .owned
             return Int(b)
@@ -99,6 +116,33 @@ final class ImmixSpace {
             return block
         }
         return nil
+    }
+
+    /// A block for a collector's copies (world stopped): a free block, else one from the pool, the copy
+    /// reserve included. It is filled by the caller and waits, retired, for the end of the mark.
+    func acquireCopyBlock() -> Int? {
+        monitor.withLock {
+            defer { holdBackReserve() }
+            if let b = freeBlocks.popLast() {
+                state[Int(b)] = .retired
+                return Int(b)
+            }
+            guard let block = blocks.acquire(usingReserve: true) else { return nil }
+            ownBlocks.append(Int32(block))
+            state[block] = .retired
+            return block
+        }
+    }
+
+    /// Spare blocks now: free ones and what the pool can still give (the copy reserve included).
+    var spareBlocks: Int { monitor.withLock { freeBlocks.count + blocks.spareBlocks } }
+
+    /// Holds back from other commits (large objects) the uncommitted bytes the copy reserve still needs
+    /// beyond the free blocks this space and the pool already have. Under `monitor`.
+    private func holdBackReserve() {
+        guard copyReserveBlocks > 0 else { return }
+        let needed = max(0, copyReserveBlocks - freeBlocks.count - blocks.releasedBlocks) * HeapGeometry.blockBytes
+        accounting.pointee.heldBack.store(needed, ordering: .relaxed)
     }
 
     /// Sweeps one unswept block, if any, and files it (the concurrent collector's background sweeper).
@@ -121,6 +165,7 @@ final class ImmixSpace {
         case .free:
             state[block] = .free
             freeBlocks.append(Int32(block))
+            holdBackReserve()
         case .recyclable:
             state[block] = .recyclable
             recyclableBlocks.append(Int32(block))
@@ -167,6 +212,12 @@ final class ImmixSpace {
             }
             return markEpoch
         }
+    }
+
+    /// Called with the world stopped after marking, before `releaseAfterMark`: the census of every block
+    /// this space holds (the mark's live lines and holes). Returns its totals.
+    func takeCensus() -> ImmixBlockCensus.Totals {
+        monitor.withLock { census.measure(ownBlocks, lineMarks: lineMarks, epoch: markEpoch) }
     }
 
     /// Called with the world stopped after marking: every block that may hold objects becomes unswept

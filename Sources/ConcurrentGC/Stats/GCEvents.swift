@@ -54,6 +54,12 @@ public struct HeapSample: Sendable {
     public var committedBytes: Int
     /// The in-use size at which the next collection starts.
     public var triggerBytes: Int
+    /// Bytes of free lines in partly used blocks as the last mark left them (mark-region plans; 0 for
+    /// the others).
+    public var fragmentedBytes: Int = 0
+
+    /// Fragmentation: free lines in partly used blocks as a share of the committed bytes.
+    public var fragmentation: Double { committedBytes > 0 ? Double(fragmentedBytes) / Double(committedBytes) : 0 }
 }
 
 /// Why a cycle ran.

@@ -13,6 +13,23 @@
 
 import Synchronization
 
+extension Heap {
+    /// Verify mode, after a moving collection updated every reference: every reachable reference points
+    /// to an object in place (stale ones are repaired and counted; `isFreed` says which objects live in
+    /// memory about to be freed), and the reachable graph is the one the collection began with
+    /// (`digestBefore`). Problems count as lost objects in `record` and the statistics.
+    func verifyMove(_ record: inout CycleRecord, digestBefore: UInt64, isFreed: (UInt32) -> Bool) {
+        let digestAfter = GraphDigest.compute(heap: self)
+        var problems = MovingVerifier.verify(heap: self, cycle: record.cycle, isFreed: isFreed)
+        if digestAfter != digestBefore {
+            problems.append(LostObject(cycle: record.cycle, object: .null, parent: .null, field: -1, viaRoot: nil,
+                                       problem: "the reachable graph changed across the collection (digest \(String(digestBefore, radix: 16)) before, \(String(digestAfter, radix: 16)) after)"))
+        }
+        record.lostObjects += problems.count
+        stats.record(lost: Array(problems.prefix(GCStats.lostDetailLimit)), count: problems.count)
+    }
+}
+
 enum MovingVerifier {
     /// Checks every reference reachable from the roots. `isFreed(raw)` says whether an object lives in
     /// memory the collection is about to free (from-space). Returns the problems (repairing stale slots).

@@ -71,9 +71,10 @@ enum RunResults {
         for p in stats.pauses { pauses.append([p.cycle, p.kind, p.mutator, p.startNs, p.timeToSafepointNs, p.durationNs]) }
         try pauses.write(to: directory.appendingPathComponent("pauses.csv"))
 
-        var samples = CSVTable(["time_ns", "allocated_bytes", "heap_in_use_bytes", "live_bytes", "committed_bytes", "trigger_bytes"])
+        var samples = CSVTable(["time_ns", "allocated_bytes", "heap_in_use_bytes", "live_bytes", "committed_bytes", "trigger_bytes", "fragmentation"])
         for s in stats.heapSamples {
-            samples.append([s.timeNs, s.allocatedBytes, s.heapInUseBytes, s.liveBytes, s.committedBytes, s.triggerBytes])
+            samples.append([s.timeNs, s.allocatedBytes, s.heapInUseBytes, s.liveBytes, s.committedBytes, s.triggerBytes,
+                            String(format: "%.4f", s.fragmentation)])
         }
         try samples.write(to: directory.appendingPathComponent("heap.csv"))
 

@@ -7,7 +7,7 @@
 // the pool can still hold a copy of all of to-space (the copy reserve).
 
 /// The `semispace` collector.
-final class SemiSpaceCollector: Collector {
+final class SemiSpaceCollector: OnePauseCollector {
     unowned(unsafe) let heap: Heap
     let space: CopySpace
     let los: TreadmillSpace
@@ -27,23 +27,16 @@ final class SemiSpaceCollector: Collector {
     /// The reserve: a copy of all of to-space.
     var copyReserveBytes: Int { space.toSpaceBytes }
 
+    /// Every small object is copied at every collection: none can stay in place.
+    func pin(_ raw: UInt32) -> Bool { raw >= heap.reservation.largeGranule }
+
     func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
         ctx.pointee.allocator = .blocks
         ctx.pointee.bump.copySpace = .passUnretained(space)
         ctx.pointee.bump.largeObjects = .passUnretained(los)
     }
 
-    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) { BumpAllocator.retire(ctx) }
-
-    func triggered(requester: MutatorRecord, observedCycle: Int) {
-        collect(requester: requester, reason: .trigger, observedCycle: observedCycle)
-    }
-
-    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
-        collect(requester: requester, reason: reason, observedCycle: observedCycle)
-    }
-
-    private func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+    func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
         heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle,
                                collector: .semispace, pauseKind: .copy) { record in
             let digestBefore = heap.configuration.verify ? GraphDigest.compute(heap: heap) : 0
@@ -61,27 +54,16 @@ final class SemiSpaceCollector: Collector {
             record.planColumns["copied_bytes"] = String(copier.copiedBytes)
             record.planColumns["copied_objects"] = String(copier.copiedObjects)
 
-            if heap.configuration.verify { verifyMove(&record, digestBefore: digestBefore) }
+            if heap.configuration.verify {
+                heap.verifyMove(&record, digestBefore: digestBefore) { [space, largeGranule = heap.reservation.largeGranule] raw in
+                    raw < largeGranule && space.isFromSpace(raw)
+                }
+            }
             heap.verifyMarks(&record, SemiSpaceMarks(space: space, los: los, largeGranule: heap.reservation.largeGranule))
             record.recordFlip(los.flip())
             space.releaseFromSpace()
             return copier.copiedBytes + copier.largeBytes
         }
-    }
-
-    /// Verify mode: every reference reachable now points to a copy in to-space (stale ones are repaired
-    /// and counted), and the reachable graph is the one the collection began with.
-    private func verifyMove(_ record: inout CycleRecord, digestBefore: UInt64) {
-        let digestAfter = GraphDigest.compute(heap: heap)
-        var problems = MovingVerifier.verify(heap: heap, cycle: record.cycle) { [space] raw in
-            raw < heap.reservation.largeGranule && space.isFromSpace(raw)
-        }
-        if digestAfter != digestBefore {
-            problems.append(LostObject(cycle: record.cycle, object: .null, parent: .null, field: -1, viaRoot: nil,
-                                       problem: "the reachable graph changed across the collection (digest \(String(digestBefore, radix: 16)) before, \(String(digestAfter, radix: 16)) after)"))
-        }
-        record.lostObjects += problems.count
-        heap.stats.record(lost: Array(problems.prefix(GCStats.lostDetailLimit)), count: problems.count)
     }
 }
 

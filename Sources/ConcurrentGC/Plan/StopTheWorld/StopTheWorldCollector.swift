@@ -7,7 +7,7 @@
 // own per mutator.
 
 /// The `stw` collector.
-final class StopTheWorldCollector: Collector {
+final class StopTheWorldCollector: OnePauseCollector {
     unowned(unsafe) let heap: Heap
     let spaces: MarkRegion
 
@@ -20,29 +20,13 @@ final class StopTheWorldCollector: Collector {
 
     func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) { spaces.installAllocators(ctx) }
 
-    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) { BumpAllocator.retire(ctx) }
-
-    func triggered(requester: MutatorRecord, observedCycle: Int) {
-        collect(requester: requester, reason: .trigger, observedCycle: observedCycle)
-    }
-
-    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
-        collect(requester: requester, reason: reason, observedCycle: observedCycle)
-    }
-
-    private func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+    func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
         heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle,
                                collector: .stw, pauseKind: .stopTheWorld) { record in
-            var marker = Marker(base: heap.base, policy: spaces.markPolicy(epoch: spaces.prepareForMark()))
-            for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
-            heap.forEachRoot { raw, _ in marker.markRoot(raw) }
-            marker.drain()
-            marker.free()
-            record.markedObjects = marker.markedObjects
-            record.scanPauseBytes = marker.scannedBytes
+            let live = spaces.markInPause(&record, policy: spaces.markPolicy(epoch: spaces.prepareForMark()))
             heap.verifyMarks(&record, spaces.marks)
             spaces.reclaim(into: &record)
-            return marker.markedBytes
+            return live
         }
     }
 }
