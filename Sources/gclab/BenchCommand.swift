@@ -12,8 +12,9 @@ enum BenchCommand {
                [--objects N (10000000)] [--repeat R (9)] [--region SIZE (8M)]
       barrier  ns per reference store, barrier off and on, per collector and barrier, vs a plain store
                [--stores N (20000000)] [--repeat R (7)]
-      mark     marking throughput on a large live graph, per collector (1 and 2 workers where it has them)
-               [--nodes N (2000000)] [--repeat R (5)]
+      mark     marking (semispace: copying) throughput on a large live graph, per collector (1 and 2
+               workers where it has them): a random graph, or GCBench's long-lived tree built top-down
+               [--nodes N (2000000)] [--graph random|tree (random)] [--repeat R (5)]
       flip     Baker's treadmill flip on rings of 1K, 32K and 1M cells (should not depend on size),
                against one pass over every cell (what a sweep would at least cost) [--repeat R (101)]
     """
@@ -24,7 +25,7 @@ enum BenchCommand {
             throw UsageError("bench needs a benchmark name: alloc, barrier, mark or flip")
         }
         let known: [String: Set<String>] = ["alloc": ["objects", "repeat", "region"], "barrier": ["stores", "repeat"],
-                                            "mark": ["nodes", "repeat"], "flip": ["repeat"]]
+                                            "mark": ["nodes", "repeat", "graph"], "flip": ["repeat"]]
         guard let options = known[which] else { throw UsageError("unknown benchmark '\(which)' (known: alloc, barrier, mark, flip)") }
         let o = try OptionParser(Array(args.dropFirst()), valueOptions: options, flagOptions: ["help"])
         if o.flag("help") { print(help); return }
@@ -38,7 +39,8 @@ enum BenchCommand {
                                  repeats: o.int("repeat", default: 7, range: 1...1000))
         case "mark":
             try MarkBench.run(nodes: o.int("nodes", default: 2_000_000, range: 1000...50_000_000),
-                              repeats: o.int("repeat", default: 5, range: 1...100))
+                              repeats: o.int("repeat", default: 5, range: 1...100),
+                              graph: MarkBench.Graph(rawValue: o.choice("graph", ["random", "tree"], default: "random"))!)
         case "flip":
             let repeats = try o.int("repeat", default: 101, range: 1...100_000)
             print("flip: median and max of \(repeats) flips; a pass over every cell for scale")
