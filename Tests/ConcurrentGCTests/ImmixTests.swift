@@ -41,7 +41,7 @@ final class ImmixTests: XCTestCase {
         XCTAssertEqual(t.liveLines, per + 12)
     }
 
-    /// The most holes first, while the live lines fit; empty and full blocks never.
+    /// The most holes first, until the live lines reach the reserve; empty and full blocks never.
     func testCandidatesAreTheMostFragmentedBlocksThatFit() throws {
         guard let lines = LineMarkTable(lines: 6 * HeapGeometry.linesPerBlock) else { return XCTFail("no table") }
         defer { lines.free() }
@@ -64,13 +64,17 @@ final class ImmixTests: XCTestCase {
         _ = census.measure([1, 2, 3, 4, 5], lineMarks: lines, epoch: 1)
         XCTAssertEqual(census.holes[1], 40)
         let candidates = DefragCandidates(blockCount: 6)
-        candidates.choose(from: census, reserveLines: 150)
-        XCTAssertEqual(Set(candidates.blocks), [1, 2])
+        candidates.choose(from: census, reserveLines: 100)
+        XCTAssertEqual(Set(candidates.blocks), [1, 2], "the class that reaches the reserve joins")
         XCTAssertEqual(candidates.expectedLines, 140)
         XCTAssertEqual(candidates.isCandidate[2], 1)
         XCTAssertEqual(candidates.isCandidate[3], 0)
+        candidates.choose(from: census, reserveLines: 140)
+        XCTAssertEqual(Set(candidates.blocks), [1, 2])
         candidates.choose(from: census, reserveLines: 39)
-        XCTAssertTrue(candidates.blocks.isEmpty, "the most fragmented block alone does not fit")
+        XCTAssertEqual(candidates.blocks, [1], "the most fragmented block alone")
+        candidates.choose(from: census, reserveLines: 0)
+        XCTAssertTrue(candidates.blocks.isEmpty, "no reserve, no candidates")
         candidates.choose(from: census, reserveLines: 10_000)
         XCTAssertEqual(Set(candidates.blocks), [1, 2, 3])
         candidates.clear()
@@ -109,7 +113,7 @@ final class ImmixTests: XCTestCase {
     /// Pinned objects in candidate blocks are marked in place; the others move. Pins of objects that died
     /// are dropped.
     func testPinnedObjectsAreNeverMoved() throws {
-        let (heap, collector) = try immix()
+        let (heap, collector) = try immix(reserve: 0.5)  // every fragmented block a candidate
         try withMutator(heap) { m in
             let list = try fragmentedList(m, count: 3000)
             var pinned: [UInt32] = []
@@ -136,6 +140,26 @@ final class ImmixTests: XCTestCase {
         let second = heap.stats.cycles[1].planColumns
         XCTAssertGreaterThan(Int(second["copied_objects"] ?? "") ?? 0, 2000)
         XCTAssertGreaterThanOrEqual(Int(second["in_place_bytes"] ?? "") ?? 0, 300 * 24, "the pinned nodes stayed in their blocks")
+    }
+
+    /// When the reserve runs out, the rest of the candidates' objects are marked in place: nothing is lost
+    /// and the list is intact, whichever block each node ended in.
+    func testObjectsAreMarkedInPlaceWhenTheReserveIsFull() throws {
+        let (heap, collector) = try immix(reserve: 0.5)
+        try withMutator(heap) { m in
+            let list = try fragmentedList(m, count: 3000)
+            m.collect()
+            collector.debugCopyBlockLimit = 1
+            m.collect()
+            XCTAssertEqual(walkList(m, m[list]).count, 3000)
+            XCTAssertEqual(walkList(m, m[list]).sum, 2999 * 3000 / 2)
+        }
+        XCTAssertEqual(heap.stats.lostObjectCount, 0)
+        let second = heap.stats.cycles[1].planColumns
+        let copied = Int(second["copied_objects"] ?? "") ?? 0
+        XCTAssertGreaterThan(copied, 1000)
+        XCTAssertLessThanOrEqual(copied * 24, HeapGeometry.blockBytes, "one block of copies")
+        XCTAssertEqual(Int(second["in_place_bytes"] ?? ""), (3000 - copied) * 24, "every other node stayed")
     }
 
     /// Semispace cannot keep an object in place: pin says so. Non-moving plans: always true.

@@ -1,7 +1,8 @@
 // Large objects (over 8 KiB) of the mark-region plans: a cell of its page class in the treadmill
 // large-object space. A ring grows by one cell (pages, first fit) when it has no free cell; freed cells
 // stay in their ring until memory runs short, when every free large cell's pages are given back
-// (`trimFreeLargeCells`) before the heap resorts to a full collection. While the barrier is on, the
+// (`trimFreeLargeCells`), then the free blocks of the plan's spaces and of the block pool (decommitted:
+// their bytes can hold large objects), before the heap resorts to a full collection. While the barrier is on, the
 // plan's assist is paid first and the cell is black if the plan allocates black (white otherwise: the next
 // mark must reach it).
 
@@ -32,6 +33,8 @@ enum LargeObjectAllocator {
                 if released > 0 { accounting.pointee.uncommit(released) }
                 return released > 0 ? (-1, false) : nil
             }
+            // Then the free blocks the plan's spaces and the pool keep committed.
+            if cell == nil && heap.collector.decommitFreeBlocks() + heap.blocks.decommitReleased(base: heap.base) > 0 { continue }
             if let cell, cell.offset >= 0 {
                 accounting.pointee.noteHandedOut(bytes)
                 accounting.pointee.noteAllocated(bytes)

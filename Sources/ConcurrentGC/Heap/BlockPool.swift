@@ -2,10 +2,12 @@
 // treadmill's small-cell chunks, and (to come) copy spaces and nurseries.
 //
 // Invariant: a block index in 1 ..< end belongs to exactly one of: never handed out (at or above
-// `highWater`), a space (handed out and not released), or the pool's free list (released, still
-// committed). Block 0 is never handed out: granule 0 is the null reference. A block is committed (its
-// bytes taken from the heap's limit) when it first leaves the pool and stays committed when released, so
-// releasing and re-acquiring costs no accounting.
+// `highWater`), a space (handed out and not released), the pool's free list (released, still committed),
+// or its decommitted list (given back to the kernel and to the limit). Block 0 is never handed out:
+// granule 0 is the null reference. A block is committed (its bytes taken from the heap's limit) when it
+// leaves the pool uncommitted and stays committed when released, so releasing and re-acquiring costs no
+// accounting; a space decommits its free blocks (`decommit`) only when memory runs short, so that their
+// bytes can go to the large objects.
 
 /// Hands out the blocks of the reservation to the spaces of a plan.
 final class BlockPool: @unchecked Sendable {
@@ -15,6 +17,7 @@ final class BlockPool: @unchecked Sendable {
     // Under `monitor`, which gives the exclusivity (no dynamic check needed):
     @exclusivity(unchecked) private var highWater = 1
     @exclusivity(unchecked) private var released: [Int32] = []
+    @exclusivity(unchecked) private var decommitted: [Int32] = []
 
     /// A pool over blocks `1 ..< end`, committing through `accounting`.
     init(end: Int, accounting: UnsafeMutablePointer<HeapAccounting>) {
@@ -27,15 +30,39 @@ final class BlockPool: @unchecked Sendable {
     func acquire(usingReserve: Bool = false) -> Int? {
         monitor.withLock {
             if let b = released.popLast() { return Int(b) }
-            guard highWater < end, accounting.pointee.commit(HeapGeometry.blockBytes, usingReserve: usingReserve) else { return nil }
+            guard decommitted.count > 0 || highWater < end,
+                  accounting.pointee.commit(HeapGeometry.blockBytes, usingReserve: usingReserve) else { return nil }
+            if let b = decommitted.popLast() { return Int(b) }
             highWater += 1
             return highWater - 1
         }
     }
 
+    /// Gives blocks of a space back to the kernel (their pages read as zeros afterwards) and their bytes
+    /// back to the limit. Returns the bytes uncommitted.
+    func decommit(_ blocks: [Int32], base: UnsafeMutableRawPointer) -> Int {
+        guard !blocks.isEmpty else { return 0 }
+        for b in blocks { VirtualMemory.release(base + (Int(b) << HeapGeometry.blockShift), HeapGeometry.blockBytes) }
+        let bytes = blocks.count * HeapGeometry.blockBytes
+        monitor.withLock {
+            decommitted += blocks
+            accounting.pointee.uncommit(bytes)
+        }
+        return bytes
+    }
+
     /// Gives a block back (its memory stays committed; the next owner must not assume it is zero).
     func release(_ block: Int) {
         monitor.withLock { released.append(Int32(block)) }
+    }
+
+    /// Decommits the released blocks the pool holds (memory runs short). Returns the bytes uncommitted.
+    func decommitReleased(base: UnsafeMutableRawPointer) -> Int {
+        let blocks = monitor.withLock { () -> [Int32] in
+            defer { released = [] }
+            return released
+        }
+        return decommit(blocks, base: base)
     }
 
     /// Released blocks waiting in the pool.
@@ -46,12 +73,12 @@ final class BlockPool: @unchecked Sendable {
     var spareBlocks: Int {
         monitor.withLock {
             let uncommitted = max(0, accounting.pointee.limit - accounting.pointee.committed.load(ordering: .relaxed)) / HeapGeometry.blockBytes
-            return released.count + min(end - highWater, uncommitted)
+            return released.count + min(end - highWater + decommitted.count, uncommitted)
         }
     }
 
-    /// Blocks ever handed out (the block region's committed size is this many blocks).
-    var blocksCommitted: Int { monitor.withLock { highWater - 1 } }
+    /// Blocks handed out and not decommitted (the block region's committed size is this many blocks).
+    var blocksCommitted: Int { monitor.withLock { highWater - 1 - decommitted.count } }
 
     /// One past the highest block ever handed out (spaces iterate over `1 ..< highWaterMark`).
     var highWaterMark: Int { monitor.withLock { highWater } }

@@ -36,6 +36,9 @@ protocol Collector: AnyObject {
     func pin(_ raw: UInt32) -> Bool
     /// Removes one pin of `raw` (nothing if it was not pinned).
     func unpin(_ raw: UInt32)
+    /// Memory runs short for a large object: gives the plan's free blocks back to the pool decommitted
+    /// (from a mutator's slow path, mutators running). Returns the bytes uncommitted.
+    func decommitFreeBlocks() -> Int
 }
 
 extension Collector {
@@ -43,6 +46,8 @@ extension Collector {
     /// A plan that never moves objects keeps every object in place: pinning has nothing to do.
     func pin(_ raw: UInt32) -> Bool { true }
     func unpin(_ raw: UInt32) {}
+    /// A plan whose spaces keep no free blocks of their own (they release them to the pool).
+    func decommitFreeBlocks() -> Int { 0 }
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
     func shutdown() {}
 }

@@ -39,6 +39,11 @@ final class MarkRegion {
         ctx.pointee.bump.largeObjects = .passUnretained(los)
     }
 
+    /// Memory runs short: the Immix space's free blocks go back to the pool decommitted.
+    func decommitFreeBlocks() -> Int {
+        immix.decommitFreeBlocks(marking: heap.barrierFlag.pointee.load(ordering: .relaxed) != 0)
+    }
+
     /// Retires every mutator's allocation regions (world stopped): their allocations are counted and the
     /// objects of black holes marked.
     func retireAllBuffers() {

@@ -134,6 +134,36 @@ final class ImmixSpace {
         }
     }
 
+    /// Memory runs short (a large object found no room): the free blocks, and the unswept ones the census
+    /// found empty (not while a concurrent mark runs: their bitmaps are in use), go back to the pool
+    /// decommitted, so that their bytes can be committed for large objects. Returns the bytes.
+    func decommitFreeBlocks(marking: Bool) -> Int {
+        let given: [Int32] = monitor.withLock {
+            var given = freeBlocks
+            freeBlocks.removeAll()
+            if !marking {
+                var stillUnswept: [Int32] = []
+                for b in unsweptBlocks {
+                    if census.liveLines[Int(b)] == 0 { given.append(b) } else { stillUnswept.append(b) }
+                }
+                unsweptBlocks = stillUnswept
+            }
+            guard !given.isEmpty else { return [] }
+            for b in given {
+                clearBitmap(of: Int(b))
+                // Line bytes read 0 ("never marked"): the epoch renumbering at wrap-around only visits
+                // this space's blocks, so a stale epoch must not stay behind in a block that leaves it.
+                let first = Int(b) &* HeapGeometry.linesPerBlock
+                for l in first..<(first + HeapGeometry.linesPerBlock) { lineMarks.bytes[l].store(0, ordering: .relaxed) }
+                state[Int(b)] = .unused
+            }
+            ownBlocks.removeAll { state[Int($0)] == .unused }
+            holdBackReserve()
+            return given
+        }
+        return blocks.decommit(given, base: base)
+    }
+
     /// Spare blocks now: free ones and what the pool can still give (the copy reserve included).
     var spareBlocks: Int { monitor.withLock { freeBlocks.count + blocks.spareBlocks } }
 
@@ -195,7 +225,14 @@ final class ImmixSpace {
     /// starts a new mark epoch. Returns the epoch the marker must write.
     func prepareForMark() -> UInt8 {
         monitor.withLock {
-            for b in unsweptBlocks { clearBitmap(of: Int(b)) }
+            // A block still unswept is as the last mark left it; one the census found empty is free
+            // without a sweep (a defragmenting mark can copy into it at once).
+            var stillUnswept: [Int32] = []
+            for b in unsweptBlocks {
+                clearBitmap(of: Int(b))
+                if census.liveLines[Int(b)] == 0 { file(Int(b), .free) } else { stillUnswept.append(b) }
+            }
+            unsweptBlocks = stillUnswept
             if markEpoch == UInt8.max {
                 // Wrap-around (once every 254 cycles): renumber so that no stale byte can equal a
                 // future epoch. Lines live now become epoch 1, everything else 0 ("never marked").

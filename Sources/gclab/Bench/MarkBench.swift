@@ -19,7 +19,7 @@ enum MarkBench {
 
     static func run(nodes requested: Int, repeats: Int, graph: Graph) throws {
         var d = 0
-        while (1 << (d + 2)) - 1 < requested { d += 1 }  // the tree of 2^(depth+1) - 1 >= requested nodes
+        while (1 << (d + 1)) - 1 < requested { d += 1 }  // the smallest tree of 2^(depth+1) - 1 >= requested nodes
         let depth = d
         let nodes = graph == .tree ? (1 << (depth + 1)) - 1 : requested
         switch graph {

@@ -107,6 +107,8 @@ final class ConcurrentCollector: Collector {
 
     // MARK: Mutators
 
+    func decommitFreeBlocks() -> Int { spaces.decommitFreeBlocks() }
+
     func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
         spaces.installAllocators(ctx)
         let state = UnsafeMutablePointer<ConcurrentMutatorState>.allocate(capacity: 1)

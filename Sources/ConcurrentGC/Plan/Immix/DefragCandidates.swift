@@ -5,10 +5,11 @@
 // for the space they give back.
 //
 // Immix's histogram: `liveLinesWithHoles[h]` sums the live lines of the blocks with h holes. Walking h down
-// from the most holes, a class joins while the lines so far fit into the reserve; the candidates are the
-// blocks with at least the last class's holes. A block with no live line (empty) or no hole (full) is never
-// a candidate. The choice is a prediction: objects allocated since the census may not fit, and then the
-// marker marks them in place (evacuation is opportunistic, never required).
+// from the most holes, classes join until their lines reach the reserve; the class that reaches it joins
+// too (as in Immix and MMTk: the reserve is filled, not left half empty), and the candidates are the blocks
+// with at least the last class's holes. A block with no live line (empty) or no hole (full) is never a
+// candidate. The choice is a prediction: what does not fit (the last class's overflow, objects allocated
+// since the census) the marker marks in place (evacuation is opportunistic, never required).
 //
 // Invariant: `isCandidate[b]` is 1 exactly for the blocks chosen for the current collection (the marker
 // reads it without a lock, world stopped) and 0 for every block between collections.
@@ -18,7 +19,7 @@ final class DefragCandidates {
     /// One byte per block: 1 for a candidate of the current collection.
     let isCandidate: UnsafeMutablePointer<UInt8>
     private(set) var blocks: [Int32] = []
-    /// Live lines the census found in the candidates (what the choice expects to copy, in lines).
+    /// Live lines the census found in the candidates (what the choice expects to copy or mark in place).
     private(set) var expectedLines = 0
 
     init(blockCount: Int) {
@@ -28,7 +29,8 @@ final class DefragCandidates {
 
     deinit { isCandidate.deallocate() }
 
-    /// Chooses the candidates from `census` so that their live lines fit into `reserveLines`.
+    /// Chooses the candidates from `census`: the most fragmented blocks, until their live lines reach
+    /// `reserveLines`.
     func choose(from census: ImmixBlockCensus, reserveLines: Int) {
         clear()
         guard reserveLines > 0 else { return }
@@ -40,7 +42,7 @@ final class DefragCandidates {
         }
         var threshold = maxHoles + 1, lines = 0
         var h = maxHoles
-        while h > 0 && lines + liveLinesWithHoles[h] <= reserveLines {
+        while h > 0 && lines < reserveLines {
             lines += liveLinesWithHoles[h]
             threshold = h
             h -= 1

@@ -19,6 +19,9 @@ final class ImmixCollector: OnePauseCollector {
     let pins: PinTable
     /// Test hook: the next collection that evacuates leaves this many updated fields stale.
     var debugSkipSlotUpdates = 0
+    /// Test hook: at most this many blocks to copy into (the candidates are chosen as usual), so the
+    /// reserve runs out and the rest of the candidates' objects are marked in place.
+    var debugCopyBlockLimit: Int?
 
     init(heap: Heap) {
         self.heap = heap
@@ -39,18 +42,20 @@ final class ImmixCollector: OnePauseCollector {
 
     func unpin(_ raw: UInt32) { _ = pins.unpin(raw) }
 
+    func decommitFreeBlocks() -> Int { spaces.decommitFreeBlocks() }
+
     func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) { spaces.installAllocators(ctx) }
 
     func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
         heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle,
                                collector: .immix, pauseKind: .stopTheWorld) { record in
             let space = spaces.immix
-            let copyBlocks = min(space.copyReserveBlocks, space.spareBlocks)
+            let policy = spaces.markPolicy(epoch: spaces.prepareForMark())  // files the blocks known empty as free
+            let copyBlocks = copyBudget(space)
             candidates.choose(from: space.census, reserveLines: copyBlocks * HeapGeometry.linesPerBlock)
             let evacuating = !candidates.blocks.isEmpty
             let digestBefore = heap.configuration.verify && evacuating ? GraphDigest.compute(heap: heap) : 0
-            let policy = spaces.markPolicy(epoch: spaces.prepareForMark())
-            let live = evacuating ? markEvacuating(&record, policy: policy, copyBlocks: copyBlocks)
+            let live = evacuating ? markEvacuating(&record, policy: policy, copyBlocks: min(copyBlocks, debugCopyBlockLimit ?? .max))
                                   : spaces.markInPause(&record, policy: policy)  // as stw
             if heap.configuration.verify && evacuating { heap.verifyMove(&record, digestBefore: digestBefore) { _ in false } }
             heap.verifyMarks(&record, spaces.marks)
@@ -63,6 +68,16 @@ final class ImmixCollector: OnePauseCollector {
             candidates.clear()
             return live
         }
+    }
+
+    /// Blocks this collection may copy into: the `--defrag-reserve` fraction of the committed heap (the
+    /// heap's size now: a GOGC-paced heap is usually far below `--heap-max`), at most the reserve held
+    /// back and the spare blocks there are.
+    private func copyBudget(_ space: ImmixSpace) -> Int {
+        let fraction = heap.configuration.defragReserve
+        guard fraction > 0 else { return 0 }
+        let ofHeap = Int((Double(heap.committedBytes) * fraction / Double(HeapGeometry.blockBytes)).rounded(.up))
+        return min(max(1, ofHeap), space.copyReserveBlocks, space.spareBlocks)
     }
 
     /// The defragmenting mark. Returns the live bytes.

@@ -18,6 +18,8 @@ final class StopTheWorldCollector: OnePauseCollector {
 
     var largeObjectSpace: TreadmillSpace { spaces.los }
 
+    func decommitFreeBlocks() -> Int { spaces.decommitFreeBlocks() }
+
     func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) { spaces.installAllocators(ctx) }
 
     func collect(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
