@@ -124,6 +124,8 @@ struct Evacuation {
     let bitmap: MarkBitmap
     unowned(unsafe) let space: ImmixSpace
     unowned(unsafe) let pins: PinTable
+    /// The pin table's count per block, read without touching the table (no reference counting).
+    let pinsPerBlock: UnsafeMutablePointer<UInt32>
     /// Copy-reserve blocks this collection may still take.
     private var blocksLeft: Int
     private var cursor = 0, limit = 0
@@ -136,6 +138,7 @@ struct Evacuation {
         self.bitmap = bitmap
         self.space = space
         self.pins = pins
+        pinsPerBlock = pins.pinsPerBlock
         self.blocksLeft = blocksLeft
     }
 
@@ -147,7 +150,7 @@ struct Evacuation {
         if header.isForwarded { return header.forwardee.raw }  // evacuated at an earlier visit
         if bitmap.isMarked(raw) { return raw }                 // marked in place at an earlier visit
         let size = header.bytes
-        if !pins.isPinned(raw), let new = copy(old, bytes: size) {
+        if pinsPerBlock[PinTable.block(of: raw)] == 0 || !isPinned(raw), let new = copy(old, bytes: size) {
             old.storeBytes(of: ObjectHeader.forwarded(to: ObjectRef(raw: new)).bits, as: UInt64.self)
             _ = bitmap.testAndSet(new)
             copiedBytes &+= size
@@ -161,6 +164,10 @@ struct Evacuation {
         stack.push(raw)
         return raw
     }
+
+    /// Whether `raw`, in a block with pins, is one of them (the table's lock).
+    @inline(never)
+    private func isPinned(_ raw: UInt32) -> Bool { pins.isPinned(raw) }
 
     /// Copies `bytes` from `old` into the copy region; nil when the reserve has no room left.
     private mutating func copy(_ old: UnsafeMutableRawPointer, bytes: Int) -> UInt32? {
