@@ -256,7 +256,7 @@ public struct LRUCache: Workload {
         }
 
         func moveToFront(_ e: ObjectRef) {
-            if m.load(cache, LRUCache.cHead) == e { return }
+            if m.same(m.load(cache, LRUCache.cHead), e) { return }
             unlink(e)
             pushFront(e)
         }
@@ -266,8 +266,8 @@ public struct LRUCache: Workload {
             unlink(victim)
             let t = table, b = bucket(key(victim))
             var prev = ObjectRef.null, e = m.load(t, b)
-            while !e.isNull && e != victim { prev = e; e = m.load(e, LRUCache.eNextInBucket) }
-            guard e == victim else {
+            while !e.isNull && !m.same(e, victim) { prev = e; e = m.load(e, LRUCache.eNextInBucket) }
+            guard m.same(e, victim) else {
                 throw WorkloadError.selfCheckFailed(workload: LRUCache.name,
                     detail: "evicting key \(key(victim)): the entry is not in bucket \(b)")
             }
@@ -299,7 +299,7 @@ public struct LRUCache: Workload {
                 m[cursor] = m.load(e, LRUCache.eNext)
                 if listLength & 255 == 0 { m.poll() }
             }
-            guard m.load(cache, LRUCache.cTail) == m[entrySlot] else { throw fail("tail is \(m.load(cache, LRUCache.cTail)), the list ends at \(m[entrySlot])") }
+            guard m.same(m.load(cache, LRUCache.cTail), m[entrySlot]) else { throw fail("tail is \(m.load(cache, LRUCache.cTail)), the list ends at \(m[entrySlot])") }
             m[entrySlot] = .null
             // The map: every entry once, in its key's bucket, with its latest value, and linked into the
             // recency list (its neighbours point back at it: the same object, not another with its key).

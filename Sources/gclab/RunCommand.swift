@@ -91,9 +91,10 @@ enum RunCommand {
         for option in planOptions where o.string(option.name) != nil && !traits.options.contains(option) {
             throw notApplicable(option.name) { $0.traits.options.contains(option) }
         }
-        if traits.barriers.isEmpty, let given = o.string("barrier") != nil ? "barrier" : o.flag("unsafe") ? "unsafe" : nil {
-            throw notApplicable(given) { !$0.traits.barriers.isEmpty }
+        if traits.barriers.isEmpty && o.string("barrier") != nil {
+            throw notApplicable("barrier") { !$0.traits.barriers.isEmpty }
         }
+        if !traits.takesUnsafe && o.flag("unsafe") { throw notApplicable("unsafe") { $0.traits.takesUnsafe } }
         if traits.markWorkers == nil && o.string("mark-workers") != nil {
             throw notApplicable("mark-workers") { $0.traits.markWorkers != nil }
         }

@@ -25,6 +25,7 @@ extension Mutator {
                 case .bump: return try BumpAllocator.allocateSlow(self, header: header, heap: heap)
                 case .cells: return try CellAllocator.allocateSlow(self, header: header, heap: heap)
                 case .blocks: return try BumpAllocator.allocateSlowInBlocks(self, header: header, heap: heap)
+                case .prefixed: return try BumpAllocator.allocateSlowInBlocks(self, header: header, heap: heap, prefix: 8)
                 }
             }
         }
@@ -60,15 +61,36 @@ extension Mutator {
 
     var record: MutatorRecord { ctx.pointee.record.takeUnretainedValue() }
 
+}
+
+/// The collections one slow-path request may start, shared by every allocator's retry loop: at most one
+/// at the trigger, then, with no memory left, at most two full collections, then the exhaustion error.
+struct AllocationRetries {
+    /// The cycle count when the request began: a collection someone else completed since counts.
+    let startCycle: Int
+    private var triggered = false
+    private var fullCollections = 0
+
+    init(_ heap: Heap) { startCycle = heap.completedCycles }
+
+    /// If `reached` (the heap is at its trigger) and this request has not yet started a collection
+    /// there: starts one and returns true (the caller retries).
+    mutating func collectAtTrigger(_ reached: Bool, _ m: Mutator, _ heap: Heap) -> Bool {
+        guard reached && !triggered else { return false }
+        triggered = true
+        heap.collector.triggered(requester: m.record, observedCycle: startCycle)
+        return true
+    }
+
     /// No memory for `bytes`: runs a full collection (the caller retries), at most two per request, then
     /// fails the heap with the exhaustion error.
-    func collectOrFail(_ bytes: Int, _ heap: Heap, _ fullCollections: inout Int) throws(HeapError) {
+    mutating func collectOrFail(_ bytes: Int, _ m: Mutator, _ heap: Heap) throws(HeapError) {
         guard fullCollections < 2 else {
             throw heap.fail(.exhausted(requestedBytes: bytes, liveBytes: heap.liveBytes,
                                        committedBytes: heap.committedBytes, limitBytes: heap.configuration.heapMaxBytes,
                                        reserveBytes: heap.collector.copyReserveBytes))
         }
         fullCollections += 1
-        heap.collector.collectFully(requester: record, reason: .exhausted, observedCycle: heap.completedCycles)
+        heap.collector.collectFully(requester: m.record, reason: .exhausted, observedCycle: heap.completedCycles)
     }
 }

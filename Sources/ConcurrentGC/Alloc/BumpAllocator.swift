@@ -68,8 +68,16 @@ struct BumpAllocator {
     /// allocator leaves `tlab` empty, so its fast path always misses).
     var space: Unmanaged<ImmixSpace>? = nil
     var largeObjects: Unmanaged<TreadmillSpace>? = nil
-    /// The copy space whose whole blocks it bumps through (allocator kind `blocks`).
+    /// The copy space whose whole blocks it bumps through (allocator kinds `blocks` and `prefixed`).
     var copySpace: Unmanaged<CopySpace>? = nil
+    /// Allocator kind `prefixed` (Brooks): the region its fast path bumps (`tlab` stays empty).
+    @usableFromInline var prefixed = BumpRegion()
+    /// Where a copying plan's mutator puts the objects its read or write barrier copies (grey copies,
+    /// kept apart from the black objects it allocates). The plan retires it.
+    var copies = BumpRegion()
+    /// While the barrier is on, a copying plan hands out a block's space in steps of this many bytes,
+    /// paying its assist for each (0: whole blocks at once).
+    var stepWhileCopying = 0
 
     /// The inline fast path: bump the cursor, write the header, zero the body. Nil when the object does
     /// not fit the current region. The caller checked the shape and that the object is small.
@@ -81,6 +89,20 @@ struct BumpAllocator {
         ctx.pointee.bump.tlab.cursor = end
         initializeSmallObject(ctx.pointee.base + cursor, header: header, bytes: bytes)
         return ObjectRef(offset: cursor)
+    }
+
+    /// The fast path of allocator kind `prefixed`: as `allocateFast`, with a forwarding word in front of
+    /// the object naming the object itself (Brooks: every access goes through it).
+    @inlinable @inline(__always)
+    static func allocateFastPrefixed(_ ctx: UnsafeMutablePointer<MutatorContext>, bytes: Int, header: ObjectHeader) -> ObjectRef? {
+        let cursor = ctx.pointee.bump.prefixed.cursor
+        let end = cursor &+ 8 &+ bytes
+        guard _fastPath(end <= ctx.pointee.bump.prefixed.limit) else { return nil }
+        ctx.pointee.bump.prefixed.cursor = end
+        let object = ObjectRef(offset: cursor &+ 8)
+        (ctx.pointee.base + cursor).storeBytes(of: UInt64(object.raw), as: UInt64.self)
+        initializeSmallObject(ctx.pointee.base + (cursor &+ 8), header: header, bytes: bytes)
+        return object
     }
 
     /// The slow path (see the top of the file).
@@ -95,9 +117,11 @@ struct BumpAllocator {
     }
 
     /// An object above the large-object threshold gets a cell of its own in the large-object space.
-    static func allocateLarge(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
-        let cell = try LargeObjectAllocator.allocate(m, bytes: header.bytes, heap: heap)
-        return m.initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
+    /// With a `prefix` (Brooks), the cell holds the forwarding word, then the object.
+    static func allocateLarge(_ m: Mutator, header: ObjectHeader, heap: Heap, prefix: Int = 0) throws(HeapError) -> ObjectRef {
+        let cell = try LargeObjectAllocator.allocate(m, bytes: header.bytes + prefix, heap: heap)
+        if prefix > 0 { (m.ctx.pointee.base + cell.offset).storeBytes(of: UInt64(ObjectRef(offset: cell.offset + prefix).raw), as: UInt64.self) }
+        return m.initializeObject(at: cell.offset + prefix, header: header, bodyIsZero: cell.fresh)
     }
 
     static func tlabRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {
@@ -113,9 +137,7 @@ struct BumpAllocator {
                                      heap: Heap) throws(HeapError) -> Int {
         let ctx = m.ctx
         let accounting = heap.accounting
-        let startCycle = heap.completedCycles
-        var triggered = false
-        var fullCollections = 0
+        var retries = AllocationRetries(heap)
         while true {
             let cursor = region.pointee.cursor
             if cursor + bytes <= region.pointee.limit {
@@ -139,18 +161,14 @@ struct BumpAllocator {
             }
             if found { continue }
             // A new block: first the trigger.
-            if !triggered && accounting.pointee.reachedTrigger() {
-                triggered = true
-                heap.collector.triggered(requester: m.record, observedCycle: startCycle)
-                continue
-            }
+            if retries.collectAtTrigger(accounting.pointee.reachedTrigger(), m, heap) { continue }
             let marking = ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0
             if let block = ctx.pointee.bump.space.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.acquireBlock(marking: marking) }) {
                 let start = block << HeapGeometry.blockShift
                 region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
                 continue
             }
-            try m.collectOrFail(bytes, heap, &fullCollections)  // no block left
+            try retries.collectOrFail(bytes, m, heap)  // no block left
         }
     }
 
@@ -191,38 +209,60 @@ struct BumpAllocator {
 
     /// The slow path through whole blocks of a copy space: the current block is full, so the next one,
     /// after the trigger, if the copy reserve allows; else a full collection (which empties to-space of
-    /// garbage), then the exhaustion error. There are no holes: a copy space is never swept.
-    static func allocateSlowInBlocks(_ m: Mutator, header: ObjectHeader, heap: Heap) throws(HeapError) -> ObjectRef {
+    /// garbage), then the exhaustion error. There are no holes: a copy space is never swept. `prefix` is
+    /// 8 under Brooks (a forwarding word in front of each object). While the barrier is on and the plan
+    /// set `stepWhileCopying`, a block is handed out a step at a time, each step paying the plan's assist
+    /// first (Baker's k: copying work in proportion to allocation).
+    static func allocateSlowInBlocks(_ m: Mutator, header: ObjectHeader, heap: Heap, prefix: Int = 0) throws(HeapError) -> ObjectRef {
         m.poll()
         let bytes = header.bytes
-        if bytes > HeapGeometry.largeObjectThreshold { return try allocateLarge(m, header: header, heap: heap) }
+        if bytes > HeapGeometry.largeObjectThreshold { return try allocateLarge(m, header: header, heap: heap, prefix: prefix) }
         let ctx = m.ctx
-        let region = tlabRegion(ctx)
+        let region = prefix == 0 ? tlabRegion(ctx) : prefixedRegion(ctx)
         let accounting = heap.accounting
-        let startCycle = heap.completedCycles
-        var triggered = false
-        var fullCollections = 0
+        var retries = AllocationRetries(heap)
         while true {
             let cursor = region.pointee.cursor
-            if cursor + bytes <= region.pointee.limit {
-                region.pointee.cursor = cursor + bytes
-                return m.initializeObject(at: cursor, header: header, bodyIsZero: false)
+            if cursor + prefix + bytes <= region.pointee.limit {
+                region.pointee.cursor = cursor + prefix + bytes
+                if prefix > 0 { (ctx.pointee.base + cursor).storeBytes(of: UInt64(ObjectRef(offset: cursor + prefix).raw), as: UInt64.self) }
+                return m.initializeObject(at: cursor + prefix, header: header, bodyIsZero: false)
             }
+            if region.pointee.block >= 0 && stepWithinBlock(ctx, region, bytes: prefix + bytes) { continue }
             retireBlockRegion(region, accounting)
-            if !triggered && accounting.pointee.reachedTrigger() {
-                triggered = true
-                heap.collector.triggered(requester: m.record, observedCycle: startCycle)
-                continue
-            }
+            if retries.collectAtTrigger(accounting.pointee.reachedTrigger(), m, heap) { continue }
             if let block = ctx.pointee.bump.copySpace.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.acquireMutatorBlock() }) {
                 let start = block << HeapGeometry.blockShift
-                region.pointee = BumpRegion(cursor: start, limit: start + HeapGeometry.blockBytes, holeStart: start, block: block)
+                region.pointee = BumpRegion(cursor: start, limit: start, holeStart: start, block: block)
                 accounting.pointee.noteHandedOut(HeapGeometry.blockBytes)
                 accounting.pointee.sample(heap.stats)
+                _ = stepWithinBlock(ctx, region, bytes: prefix + bytes)
                 continue
             }
-            try m.collectOrFail(bytes, heap, &fullCollections)  // no block the copy reserve allows
+            try retries.collectOrFail(bytes, m, heap)  // no block the copy reserve allows
         }
+    }
+
+    /// Opens more of the region's block for `bytes`: the rest of it, or while the plan copies one step
+    /// of `stepWhileCopying` bytes after paying the plan's assist for it. False when the block is full.
+    private static func stepWithinBlock(_ ctx: UnsafeMutablePointer<MutatorContext>, _ region: UnsafeMutablePointer<BumpRegion>, bytes: Int) -> Bool {
+        let blockEnd = (region.pointee.block + 1) << HeapGeometry.blockShift
+        guard region.pointee.cursor + bytes <= blockEnd else { return false }
+        let step = ctx.pointee.bump.stepWhileCopying
+        if step == 0 || ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) == 0 {
+            region.pointee.limit = blockEnd
+            return true
+        }
+        let block = region.pointee.block
+        let limit = min(blockEnd, max(region.pointee.limit, region.pointee.cursor) + max(step, bytes))
+        ctx.pointee.whileMarking.assist?(UnsafeMutableRawPointer(ctx), limit - region.pointee.limit)
+        // The assist may have waited at a safepoint, where a collection may have retired the region.
+        if region.pointee.block == block { region.pointee.limit = limit }
+        return true
+    }
+
+    static func prefixedRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {
+        (UnsafeMutableRawPointer(ctx) + MemoryLayout<MutatorContext>.offset(of: \.bump.prefixed)!).assumingMemoryBound(to: BumpRegion.self)
     }
 
     /// A whole-block region is left: what it allocated is counted, and it is emptied.
@@ -234,9 +274,9 @@ struct BumpAllocator {
     /// Retires both regions of a mutator (its owner leaving, or a collector with the world stopped): what
     /// they allocated is counted, black holes get their mark bits, and the next allocation takes a new hole.
     static func retire(_ ctx: UnsafeMutablePointer<MutatorContext>) {
-        if ctx.pointee.bump.copySpace != nil {
+        if ctx.pointee.allocator == .blocks || ctx.pointee.allocator == .prefixed {  // whole blocks: no holes, no overflow
             let accounting = ctx.pointee.heap._withUnsafeGuaranteedRef { $0.accounting }
-            retireBlockRegion(tlabRegion(ctx), accounting)
+            retireBlockRegion(ctx.pointee.allocator == .blocks ? tlabRegion(ctx) : prefixedRegion(ctx), accounting)
             return
         }
         guard let space = ctx.pointee.bump.space else { return }

@@ -102,12 +102,9 @@ struct CellAllocator {
         let result = ctx.pointee.cells.space.unsafelyUnwrapped._withUnsafeGuaranteedRef { space in
             Result { () throws(HeapError) -> ObjectRef in
                 payWork(ctx, space)
-                let startCycle = heap.completedCycles
-                if accounting.pointee.pastTrigger(adding: bytes) {
-                    heap.collector.triggered(requester: m.record, observedCycle: startCycle)
-                }
+                var retries = AllocationRetries(heap)
+                _ = retries.collectAtTrigger(accounting.pointee.pastTrigger(adding: bytes), m, heap)
                 let c = space.sizeClass(bytes: bytes)
-                var fullCollections = 0
                 while true {
                     if c < TreadmillSizeClasses.smallCount {
                         if let offset = pop(ctx, c, bytes: bytes, space: space, heap: heap) {
@@ -126,7 +123,7 @@ struct CellAllocator {
                         accounting.pointee.uncommit(released)
                         continue
                     }
-                    try m.collectOrFail(bytes, heap, &fullCollections)
+                    try retries.collectOrFail(bytes, m, heap)
                 }
             }
         }

@@ -11,15 +11,9 @@ enum LargeObjectAllocator {
     static func allocate(_ m: Mutator, bytes: Int, heap: Heap) throws(HeapError) -> (offset: Int, fresh: Bool) {
         let ctx = m.ctx
         let accounting = heap.accounting
-        let startCycle = heap.completedCycles
-        var triggered = false
-        var fullCollections = 0
+        var retries = AllocationRetries(heap)
         while true {
-            if !triggered && accounting.pointee.pastTrigger(adding: bytes) {
-                triggered = true
-                heap.collector.triggered(requester: m.record, observedCycle: startCycle)
-                continue
-            }
+            if retries.collectAtTrigger(accounting.pointee.pastTrigger(adding: bytes), m, heap) { continue }
             // Assist before the object exists: an assist may wait at a safepoint, and a collection there
             // would free an object that nothing references yet.
             if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
@@ -43,7 +37,7 @@ enum LargeObjectAllocator {
                 return cell
             }
             if cell != nil { continue }  // pages were released: try again
-            try m.collectOrFail(bytes, heap, &fullCollections)
+            try retries.collectOrFail(bytes, m, heap)
         }
     }
 }

@@ -65,6 +65,14 @@ final class BlockPool: @unchecked Sendable {
         return decommit(blocks, base: base)
     }
 
+    /// A copying space's reserve: a collection may need `reserveBlocks` blocks, of which the space keeps
+    /// `spaceFree` free itself and the pool has its released ones; the rest is held back from ordinary
+    /// commits (large objects) as uncommitted bytes only the collector takes (`acquire(usingReserve:)`).
+    func holdBack(reserveBlocks: Int, besides spaceFree: Int) {
+        let needed = max(0, reserveBlocks - spaceFree - releasedBlocks) * HeapGeometry.blockBytes
+        accounting.pointee.heldBack.store(needed, ordering: .relaxed)
+    }
+
     /// Released blocks waiting in the pool.
     var releasedBlocks: Int { monitor.withLock { released.count } }
 
@@ -76,10 +84,4 @@ final class BlockPool: @unchecked Sendable {
             return released.count + min(end - highWater + decommitted.count, uncommitted)
         }
     }
-
-    /// Blocks handed out and not decommitted (the block region's committed size is this many blocks).
-    var blocksCommitted: Int { monitor.withLock { highWater - 1 - decommitted.count } }
-
-    /// One past the highest block ever handed out (spaces iterate over `1 ..< highWaterMark`).
-    var highWaterMark: Int { monitor.withLock { highWater } }
 }

@@ -152,11 +152,10 @@ public final class Heap: @unchecked Sendable {
     /// Calls `body` with every root: each mutator's shadow-stack slots, then the global roots.
     /// Only with the world stopped.
     func forEachRoot(_ body: (UInt32, RootLocation) -> Void) {
-        for record in world.mutators {
-            let roots = record.ctx.pointee.roots
-            for i in 0..<roots.count { body(roots[i], .stack(mutator: record.id, slot: i)) }
+        updateRoots { raw, location in
+            body(raw, location)
+            return raw
         }
-        globals.forEach { raw, index in body(raw, .global(index)) }
     }
 
     /// Calls `body` with every root, in `forEachRoot`'s order, and stores what it returns in the root's
@@ -170,7 +169,7 @@ public final class Heap: @unchecked Sendable {
             }
         }
         for i in 0..<globals.count {
-            let old = globals.slots[i].load(ordering: .relaxed)
+            let old = globals.slots[i].load(ordering: .acquiring)
             let new = body(old, .global(i))
             if new != old { globals.slots[i].store(new, ordering: .releasing) }
         }

@@ -3,6 +3,7 @@
 // of range, a safepoint reached while a raw payload address is held).
 
 import Glibc
+import Synchronization
 
 extension Mutator {
     @usableFromInline @inline(never)
@@ -13,6 +14,22 @@ extension Mutator {
         ctx.pointee.heap._withUnsafeGuaranteedRef { heap in
             if flag & World.handshakeBit != 0 { heap.collector.handshake(ctx) }
             if flag & World.stopBit != 0 { heap.world.safepointSlow(record) }
+        }
+    }
+
+    /// The read barrier's slow path: the plan's, for a loaded reference whose condemned byte is set.
+    @usableFromInline @inline(never)
+    func readBarrierSlow(_ slot: UnsafeMutablePointer<Atomic<UInt32>>, _ value: UInt32) -> ObjectRef {
+        ObjectRef(raw: ctx.pointee.readBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), value))
+    }
+
+    /// Verify mode, after every load: under a plan that keeps the to-space invariant (a condemned table
+    /// and no Brooks indirection), the mutator never receives a reference into from-space.
+    @usableFromInline @inline(never)
+    func verifyHeld(_ ref: ObjectRef) {
+        guard let condemned = ctx.pointee.condemned, ctx.pointee.readBarrier != .brooks else { return }
+        if condemned[Int(ref.raw >> condemnedShift)] == condemnedFromSpace {
+            verifyViolation("to-space invariant broken: a load returned \(ref), a from-space reference (the read barrier did not copy it)")
         }
     }
 
@@ -49,6 +66,10 @@ extension Mutator {
         }
         if h.isForwarded {
             verifyViolation("access to \(object), which was moved to \(h.forwardee): a stale reference kept across a safepoint")
+        }
+        if let condemned = ctx.pointee.condemned, ctx.pointee.readBarrier != .brooks,
+           condemned[Int(object.raw >> condemnedShift)] == condemnedFromSpace {
+            verifyViolation("to-space invariant broken: the mutator holds \(object), a from-space reference")
         }
         return h
     }

@@ -20,6 +20,8 @@
 // - An object whose address must stay put (a buffer handed to code outside the heap) is pinned with
 //   `pin`, which says whether the plan can promise it. Object identity (a hash key) is never the address:
 //   a workload keeps its own key in the payload (lru-cache keys its table by a stored integer).
+// - Two references are compared with `same`, not `==`: under Brooks' indirection a reference to an old
+//   copy and one to the new copy name the same object (Shenandoah's comparison barrier).
 
 import Synchronization
 
@@ -49,8 +51,10 @@ public struct Mutator {
         let header = ObjectHeader(granules: bytes &>> HeapGeometry.granuleShift, referenceCount: referenceCount, shape: shape)
         if _fastPath(bytes <= HeapGeometry.largeObjectThreshold && (referenceCount | payloadBytes) >= 0) {
             if let object = BumpAllocator.allocateFast(ctx, bytes: bytes, header: header) { return object }
-            if ctx.pointee.allocator == .cells, let object = CellAllocator.allocateFast(ctx, bytes: bytes, header: header) {
-                return object
+            switch ctx.pointee.allocator {
+            case .cells: if let object = CellAllocator.allocateFast(ctx, bytes: bytes, header: header) { return object }
+            case .prefixed: if let object = BumpAllocator.allocateFastPrefixed(ctx, bytes: bytes, header: header) { return object }
+            case .bump, .blocks: break
             }
         }
         return try allocateSlow(bytes: bytes, referenceCount: referenceCount, payloadBytes: payloadBytes, shape: shape)
@@ -63,20 +67,56 @@ public struct Mutator {
         (ctx.pointee.base + (object.offset &+ 8 &+ index &* 4)).assumingMemoryBound(to: Atomic<UInt32>.self)
     }
 
-    /// Reads reference field `index` of `object`.
+    /// The object an access to `object` goes to: itself, or under Brooks' indirection the copy its
+    /// forwarding word names (one load, no test: Brooks' point).
+    @inlinable @inline(__always)
+    func current(_ object: ObjectRef) -> ObjectRef {
+        if _fastPath(ctx.pointee.readBarrier != .brooks) { return object }
+        return ObjectRef(raw: (ctx.pointee.base + (object.offset &- 8)).assumingMemoryBound(to: Atomic<UInt32>.self)
+                            .pointee.load(ordering: .acquiring))
+    }
+
+    /// Reads reference field `index` of `object`, through the plan's read barrier if it has one.
     @inlinable @inline(__always)
     public func load(_ object: ObjectRef, _ index: Int) -> ObjectRef {
         if ctx.pointee.verify { verifyAccess(object, field: index) }
-        return ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
+        let loaded: ObjectRef
+        switch ctx.pointee.readBarrier {
+        case .none:
+            loaded = ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
+        case .conditional:
+            let slot = field(object, index)
+            let value = slot.pointee.load(ordering: .acquiring)
+            if _slowPath(ctx.pointee.condemned.unsafelyUnwrapped[Int(truncatingIfNeeded: value &>> condemnedShift)] != 0) {
+                loaded = readBarrierSlow(slot, value)
+            } else {
+                loaded = ObjectRef(raw: value)
+            }
+        case .brooks:
+            loaded = ObjectRef(raw: field(current(object), index).pointee.load(ordering: .acquiring))
+        }
+        if ctx.pointee.verify { verifyHeld(loaded) }
+        return loaded
     }
 
-    /// Writes reference field `index` of `object`, through the plan's barrier while it is on.
+    /// True when `a` and `b` name the same object (or are both null). Use instead of `==`: under Brooks'
+    /// indirection a mutator may hold a reference to an object's old copy and one to its new copy.
+    @inlinable @inline(__always)
+    public func same(_ a: ObjectRef, _ b: ObjectRef) -> Bool {
+        if a == b { return true }
+        if _fastPath(ctx.pointee.readBarrier != .brooks) || a.isNull || b.isNull { return false }
+        return current(a) == current(b)
+    }
+
+    /// Writes reference field `index` of `object`, through the plan's barrier while it is on (which gets
+    /// the object the store goes to: `object`, or under Brooks its current copy).
     @inlinable @inline(__always)
     public func store(_ object: ObjectRef, _ index: Int, _ value: ObjectRef) {
         if ctx.pointee.verify { verifyAccess(object, field: index) }
-        let slot = field(object, index)
+        let target = current(object)
+        let slot = field(target, index)
         if _slowPath(ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0) {
-            ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), object.raw, value.raw)
+            ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), target.raw, value.raw)
             return
         }
         slot.pointee.store(value.raw, ordering: .releasing)
@@ -88,13 +128,25 @@ public struct Mutator {
     @inlinable @inline(__always)
     public func header(_ object: ObjectRef) -> ObjectHeader {
         if ctx.pointee.verify { verifyAccess(object, field: -1) }
-        return ObjectHeader(bits: (ctx.pointee.base + object.offset).load(as: UInt64.self))
+        return ObjectHeader(bits: (ctx.pointee.base + current(object).offset).load(as: UInt64.self))
     }
 
     @inlinable @inline(__always)
-    func payloadAddress(_ object: ObjectRef, referenceCount: Int, offset: Int, size: Int) -> UnsafeMutableRawPointer {
+    func payloadAddress(_ object: ObjectRef, referenceCount: Int, offset: Int, size: Int, writing: Bool) -> UnsafeMutableRawPointer {
         if ctx.pointee.verify { verifyPayloadAccess(object, referenceCount: referenceCount, offset: offset, size: size) }
-        return ctx.pointee.base + (object.offset &+ ObjectHeader.payloadOffset(referenceCount: referenceCount) &+ offset)
+        let target = writing ? writableCurrent(object) : current(object)
+        return ctx.pointee.base + (target.offset &+ ObjectHeader.payloadOffset(referenceCount: referenceCount) &+ offset)
+    }
+
+    /// The object a write to `object`'s payload goes to: `current(object)`, which under Brooks while the
+    /// plan copies is first copied out of from-space (writes go to the copy only, so none is lost).
+    @inlinable @inline(__always)
+    func writableCurrent(_ object: ObjectRef) -> ObjectRef {
+        let target = current(object)
+        if _fastPath(ctx.pointee.readBarrier != .brooks) || ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) == 0 {
+            return target
+        }
+        return ObjectRef(raw: ctx.pointee.readBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(ctx.pointee.base), target.raw))
     }
 
     /// Reads a `T` at byte `offset` of the payload (the untraced bytes after the reference fields) of
@@ -102,13 +154,13 @@ public struct Mutator {
     @inlinable @inline(__always)
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, referenceCount: Int, at offset: Int = 0,
                                                 as type: T.Type = T.self) -> T {
-        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size).loadUnaligned(as: T.self)
+        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size, writing: false).loadUnaligned(as: T.self)
     }
 
     /// Writes `value` at byte `offset` of the payload of `object` (with `referenceCount` fields).
     @inlinable @inline(__always)
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, referenceCount: Int, at offset: Int = 0, _ value: T) {
-        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size)
+        payloadAddress(object, referenceCount: referenceCount, offset: offset, size: MemoryLayout<T>.size, writing: true)
             .storeBytes(of: value, as: T.self)
     }
 
@@ -120,7 +172,8 @@ public struct Mutator {
     public func withPayload<R>(_ object: ObjectRef, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         let h = header(object)
         let offset = ObjectHeader.payloadOffset(referenceCount: h.referenceCount)
-        let bytes = UnsafeMutableRawBufferPointer(start: ctx.pointee.base + (object.offset &+ offset), count: h.bytes &- offset)
+        let target = writableCurrent(object)  // the body may write
+        let bytes = UnsafeMutableRawBufferPointer(start: ctx.pointee.base + (target.offset &+ offset), count: h.bytes &- offset)
         if !ctx.pointee.verify { return try body(bytes) }
         enterRawAccess()
         defer { leaveRawAccess() }

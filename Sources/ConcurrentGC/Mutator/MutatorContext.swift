@@ -17,7 +17,35 @@ enum AllocatorKind: UInt8 {
     case cells
     /// Bump allocation through whole blocks of a copy space (a miss takes a fresh block).
     case blocks
+    /// As `blocks`, each object preceded by a forwarding word (Brooks): the `prefixed` region.
+    case prefixed
 }
+
+/// How the mutator's reference loads and object accesses go (the plan chooses; Plan/Baker/).
+@usableFromInline
+enum ReadBarrierMode: UInt8 {
+    /// Plain loads and accesses.
+    case none
+    /// Baker's conditional read barrier: a loaded reference whose `condemned` byte is set takes
+    /// `readBarrierSlow`, which returns the reference the mutator may hold (a to-space copy).
+    case conditional
+    /// Brooks' indirection: every access goes to the object its forwarding word (the 8 bytes in front
+    /// of its header) names.
+    case brooks
+}
+
+/// The slow path of the plan's read barrier. Under `conditional`: (context, slot, loaded value) -> the
+/// reference to return (the slot may be healed). Under `brooks`, for a write while the plan copies:
+/// (context, unused, object) -> the copy the write goes to (copied out of from-space first). A C function
+/// pointer: calling it involves no reference counting.
+@usableFromInline
+typealias ReadBarrierSlowPath = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> UInt32
+
+/// `condemned` has one byte per 32 KiB block of the reservation: a reference's byte is at `raw >> condemnedShift`.
+@usableFromInline
+let condemnedShift = UInt32(HeapGeometry.blockShift - HeapGeometry.granuleShift)
+/// The condemned byte of a from-space block (a large-object page's, while a cycle runs, is 2).
+let condemnedFromSpace: UInt8 = 1
 
 /// The slow path of the write barrier, installed by the plan: (context, slot, source, value). The store
 /// itself is the slow path's job. A C function pointer: calling it involves no reference counting.
@@ -39,6 +67,14 @@ struct MutatorContext {
     @usableFromInline let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
     /// The plan's barrier slow path (a plain store until the plan installs its own).
     @usableFromInline var writeBarrierSlow: WriteBarrierSlowPath
+    /// How loads and accesses go (plain, Baker's check, Brooks' indirection).
+    @usableFromInline var readBarrier = ReadBarrierMode.none
+    /// One byte per block of the reservation, non-zero where a loaded reference must take the read
+    /// barrier's slow path (a copying plan's from-space while it copies); nil under plans without one.
+    /// Verify mode also checks that no reference the mutator holds has its byte set (unless `brooks`).
+    @usableFromInline var condemned: UnsafeMutablePointer<UInt8>? = nil
+    /// The plan's read barrier slow path (`conditional` mode).
+    @usableFromInline var readBarrierSlow: ReadBarrierSlowPath = { _, _, value in value }
     /// Verify mode: check object headers on every access.
     @usableFromInline let verify: Bool
     /// The shadow stack of root slots.

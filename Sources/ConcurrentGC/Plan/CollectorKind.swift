@@ -88,6 +88,10 @@ public struct PlanTraits: Sendable {
     public var refusal: @Sendable (HeapConfiguration) -> String? = { _ in nil }
     /// A combination known to lose objects (it needs --unsafe), or nil.
     public var unsafeReason: @Sendable (HeapConfiguration) -> String? = { _ in nil }
+    /// One of its own options has a value that loses objects (a plan with barriers always has one).
+    public var hasUnsafeOption = false
+    /// `--unsafe` applies: a barrier or an option of the plan can lose objects.
+    public var takesUnsafe: Bool { !barriers.isEmpty || hasUnsafeOption }
 
     public init() {}
 }

@@ -22,8 +22,7 @@ final class MarkRegion {
         immix = ImmixSpace(base: heap.base, blockCount: heap.reservation.blockCount, markBitmap: heap.markBitmap,
                            lineMarks: heap.lineMarks, blocks: heap.blocks, accounting: heap.accounting,
                            poison: heap.configuration.verify, copyReserveBlocks: copyReserveBlocks)
-        los = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
-                             poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
+        los = TreadmillSpace(largeObjectsOf: heap)
     }
 
     /// How markers mark in the current cycle (epoch `epoch`).

@@ -33,6 +33,17 @@ final class CopySpace: @unchecked Sendable {
     /// stale reference used in that cycle reads poison (and fails the header check) rather than a new
     /// object that reused the block.
     @exclusivity(unchecked) private var quarantine: [Int32] = []
+    /// Blocks taken for copies since the flip (an incremental collection's copies so far).
+    @exclusivity(unchecked) private var copyBlocksTaken = 0
+    /// Blocks of slack the reserve keeps while an incremental collection copies: each copying thread's
+    /// partly filled copy block (`addCopiers`).
+    @exclusivity(unchecked) private var copierSlack = 0
+
+    /// The semispaces of a copying plan on `heap`'s block pool (poisoned in verify mode).
+    convenience init(heap: Heap) {
+        self.init(base: heap.base, blockCount: heap.reservation.blockCount, blocks: heap.blocks,
+                  accounting: heap.accounting, poison: heap.configuration.verify)
+    }
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool) {
         self.base = base
@@ -45,9 +56,6 @@ final class CopySpace: @unchecked Sendable {
     }
 
     deinit { owner.deallocate() }
-
-    /// The semispace collections copy out of (valid during a collection).
-    var fromSpace: UInt8 { 3 - toSpace }
 
     /// True when `raw` (a small object) lives in from-space.
     @inline(__always)
@@ -62,14 +70,37 @@ final class CopySpace: @unchecked Sendable {
     /// block per to-space block, the new one included); nil otherwise: collect first.
     func acquireMutatorBlock() -> Int? {
         monitor.withLock {
-            guard blocks.spareBlocks >= toBlocks.count + 2 else { return nil }  // the new block, and a copy of each
+            guard blocks.spareBlocks >= reserveBlocks + 2 else { return nil }  // the new block, and a copy of each
             defer { holdBackReserve() }
             return takeBlock(usingReserve: true)
         }
     }
 
     /// A block of to-space for the collector's copies (the reserve is for this).
-    func acquireCopyBlock() -> Int? { monitor.withLock { takeBlock(usingReserve: true) } }
+    func acquireCopyBlock() -> Int? {
+        monitor.withLock {
+            copyBlocksTaken += 1
+            return takeBlock(usingReserve: true)
+        }
+    }
+
+    /// `n` more (or, negative, fewer) threads may copy while an incremental collection runs.
+    func addCopiers(_ n: Int) { monitor.withLock { copierSlack += n } }
+
+    /// The blocks the copy reserve must keep. Between collections: a copy of all of to-space. While an
+    /// incremental collection copies (from-space not yet given back): what from-space may still need
+    /// beyond the copies made so far, plus each copier's partly filled block.
+    private var reserveBlocks: Int {
+        fromBlocks.isEmpty ? toBlocks.count : max(0, fromBlocks.count - copyBlocksTaken) + copierSlack
+    }
+
+    /// Calls `body` with each block of from-space (an incremental collection marks them condemned).
+    func forEachFromBlock(_ body: (Int) -> Void) {
+        monitor.withLock { for b in fromBlocks { body(Int(b)) } }
+    }
+
+    /// Bytes of from-space blocks (an incremental collection's heap at its flip).
+    var fromSpaceBytes: Int { monitor.withLock { fromBlocks.count * HeapGeometry.blockBytes } }
 
     private func takeBlock(usingReserve: Bool) -> Int? {
         guard let b = blocks.acquire(usingReserve: usingReserve) else { return nil }
@@ -78,12 +109,8 @@ final class CopySpace: @unchecked Sendable {
         return b
     }
 
-    /// Holds back, from other commits (large objects), the uncommitted bytes a collection would need to
-    /// copy all of to-space beyond the released blocks the pool already has.
-    private func holdBackReserve() {
-        let needed = max(0, toBlocks.count - blocks.releasedBlocks) * HeapGeometry.blockBytes
-        accounting.pointee.heldBack.store(needed, ordering: .relaxed)
-    }
+    /// Holds back the copy reserve from the pool. Under `monitor`.
+    private func holdBackReserve() { blocks.holdBack(reserveBlocks: reserveBlocks, besides: 0) }
 
     /// The collection begins (world stopped, allocation regions retired): to-space becomes from-space and
     /// the new to-space is empty.
@@ -91,6 +118,7 @@ final class CopySpace: @unchecked Sendable {
         monitor.withLock {
             fromBlocks = toBlocks
             toBlocks = []
+            copyBlocksTaken = 0
             toSpace = 3 - toSpace
             // Verify mode: the quarantined blocks go back now if the copies might need them.
             if !quarantine.isEmpty && blocks.spareBlocks < fromBlocks.count {

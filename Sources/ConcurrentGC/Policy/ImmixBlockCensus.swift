@@ -34,7 +34,6 @@ final class ImmixBlockCensus {
     let holes: UnsafeMutablePointer<UInt8>
     /// The blocks the last census measured.
     private(set) var measured: [Int32] = []
-    private(set) var totals = Totals()
 
     init(blockCount: Int) {
         liveLines = .allocate(capacity: blockCount)
@@ -76,7 +75,6 @@ final class ImmixBlockCensus {
         }
         t.blocks = blocks.count
         measured = blocks
-        totals = t
         return t
     }
 }

@@ -76,9 +76,6 @@ final class ImmixSpace {
         holdBackReserve()
     }
 
-    /// Blocks this space took from the pool (its committed size is this many blocks).
-    var blocksInUse: Int { monitor.withLock { ownBlocks.count } }
-
     /// Takes a block for allocation: an unswept block (swept now), else a recyclable one, else a free one,
     /// else a new one from the pool (if the commit limit allows). While a concurrent mark runs
     /// (`marking`), unswept blocks are left alone: their mark bitmaps are being written.
@@ -104,7 +101,7 @@ final class ImmixSpace {
             return Int(b)
         }
         // A free or new block lowers the spare blocks: not below the copy reserve.
-        if copyReserveBlocks > 0 && freeBlocks.count + blocks.spareBlocks <= copyReserveBlocks { return nil }
+        if copyReserveBlocks > 0 && spareBlocksLocked <= copyReserveBlocks { return nil }
         defer { holdBackReserve() }
         if let b = freeBlocks.popLast() {
             state[Int(b)] = .owned
@@ -141,16 +138,9 @@ final class ImmixSpace {
         let given: [Int32] = monitor.withLock {
             var given = freeBlocks
             freeBlocks.removeAll()
-            if !marking {
-                var stillUnswept: [Int32] = []
-                for b in unsweptBlocks {
-                    if census.liveLines[Int(b)] == 0 { given.append(b) } else { stillUnswept.append(b) }
-                }
-                unsweptBlocks = stillUnswept
-            }
+            if !marking { given += takeUnsweptEmptyBlocks() }
             guard !given.isEmpty else { return [] }
-            for b in given {
-                clearBitmap(of: Int(b))
+            for b in given {  // bitmaps already clear: swept, or cleared when taken from the unswept
                 // Line bytes read 0 ("never marked"): the epoch renumbering at wrap-around only visits
                 // this space's blocks, so a stale epoch must not stay behind in a block that leaves it.
                 let first = Int(b) &* HeapGeometry.linesPerBlock
@@ -164,15 +154,27 @@ final class ImmixSpace {
         return blocks.decommit(given, base: base)
     }
 
-    /// Spare blocks now: free ones and what the pool can still give (the copy reserve included).
-    var spareBlocks: Int { monitor.withLock { freeBlocks.count + blocks.spareBlocks } }
+    /// Removes from the unswept blocks those the last census found empty, and returns them (their bitmaps
+    /// cleared). A block still unswept is as the last mark left it, so the census describes it. Under
+    /// `monitor`.
+    private func takeUnsweptEmptyBlocks() -> [Int32] {
+        var empty: [Int32] = [], stillUnswept: [Int32] = []
+        for b in unsweptBlocks {
+            if census.liveLines[Int(b)] == 0 { empty.append(b) } else { stillUnswept.append(b) }
+        }
+        unsweptBlocks = stillUnswept
+        for b in empty { clearBitmap(of: Int(b)) }
+        return empty
+    }
 
-    /// Holds back from other commits (large objects) the uncommitted bytes the copy reserve still needs
-    /// beyond the free blocks this space and the pool already have. Under `monitor`.
+    /// Spare blocks now: free ones and what the pool can still give (the copy reserve included).
+    var spareBlocks: Int { monitor.withLock { spareBlocksLocked } }
+
+    private var spareBlocksLocked: Int { freeBlocks.count + blocks.spareBlocks }
+
+    /// The copy reserve beyond this space's free blocks is held back in the pool. Under `monitor`.
     private func holdBackReserve() {
-        guard copyReserveBlocks > 0 else { return }
-        let needed = max(0, copyReserveBlocks - freeBlocks.count - blocks.releasedBlocks) * HeapGeometry.blockBytes
-        accounting.pointee.heldBack.store(needed, ordering: .relaxed)
+        if copyReserveBlocks > 0 { blocks.holdBack(reserveBlocks: copyReserveBlocks, besides: freeBlocks.count) }
     }
 
     /// Sweeps one unswept block, if any, and files it (the concurrent collector's background sweeper).
@@ -225,14 +227,10 @@ final class ImmixSpace {
     /// starts a new mark epoch. Returns the epoch the marker must write.
     func prepareForMark() -> UInt8 {
         monitor.withLock {
-            // A block still unswept is as the last mark left it; one the census found empty is free
-            // without a sweep (a defragmenting mark can copy into it at once).
-            var stillUnswept: [Int32] = []
-            for b in unsweptBlocks {
-                clearBitmap(of: Int(b))
-                if census.liveLines[Int(b)] == 0 { file(Int(b), .free) } else { stillUnswept.append(b) }
-            }
-            unsweptBlocks = stillUnswept
+            // Blocks the census found empty are free without a sweep (a defragmenting mark can copy
+            // into them at once); the others only need their bitmaps cleared.
+            for b in takeUnsweptEmptyBlocks() { file(Int(b), .free) }
+            for b in unsweptBlocks { clearBitmap(of: Int(b)) }
             if markEpoch == UInt8.max {
                 // Wrap-around (once every 254 cycles): renumber so that no stale byte can equal a
                 // future epoch. Lines live now become epoch 1, everything else 0 ("never marked").

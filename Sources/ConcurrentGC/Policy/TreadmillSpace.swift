@@ -124,6 +124,12 @@ final class TreadmillSpace: @unchecked Sendable {
 
     /// The space over `reservation`: large cells in its large-object region, and small cells in blocks
     /// from `smallCellBlocks` if given.
+    /// The large-object space of a plan whose small objects live elsewhere: `heap`'s large region.
+    convenience init(largeObjectsOf heap: Heap) {
+        self.init(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
+                  poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
+    }
+
     init(reservation: Reservation, smallCellBlocks: BlockPool?, accounting: UnsafeMutablePointer<HeapAccounting>,
          poison: Bool, debugChecks: Bool = false) {
         let blockCount = reservation.blockCount, largeStart = reservation.largeStart, largeBytes = reservation.largeBytes

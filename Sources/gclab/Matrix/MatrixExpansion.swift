@@ -121,7 +121,8 @@ struct MatrixPlan {
         guard let kind = CollectorKind(name: name) else { return true }  // an unknown collector: refused by validation
         let traits = kind.traits
         switch key {
-        case "barrier", "unsafe": return !traits.barriers.isEmpty
+        case "barrier": return !traits.barriers.isEmpty
+        case "unsafe": return traits.takesUnsafe
         case "mark-workers": return traits.markWorkers != nil
         case "pacer": return !traits.pacers.isEmpty
         default: break

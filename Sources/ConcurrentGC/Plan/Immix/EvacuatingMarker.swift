@@ -43,12 +43,10 @@ struct EvacuatingMarker {
     /// Bytes and objects marked (live), wherever they ended up.
     var markedBytes: Int { markedOutside + evacuation.copiedBytes + evacuation.inPlaceBytes }
     var markedObjects: Int { markedOutsideObjects + evacuation.copiedObjects + evacuation.inPlaceObjects }
-    /// What evacuation did: bytes and objects copied, bytes marked in place in candidate blocks, blocks
-    /// of the copy reserve filled.
+    /// What evacuation did: bytes and objects copied, bytes marked in place in candidate blocks.
     var copiedBytes: Int { evacuation.copiedBytes }
     var copiedObjects: Int { evacuation.copiedObjects }
     var inPlaceBytes: Int { evacuation.inPlaceBytes }
-    var copyBlocksUsed: Int { evacuation.blocksUsed }
 
     /// Marks `raw` in place without scanning it (the test hook that hides an object's fields).
     func markWithoutScanning(_ raw: UInt32) { _ = policy.attempt(raw) }
@@ -129,7 +127,6 @@ struct Evacuation {
     /// Copy-reserve blocks this collection may still take.
     private var blocksLeft: Int
     private var cursor = 0, limit = 0
-    private(set) var blocksUsed = 0
     private(set) var copiedBytes = 0, copiedObjects = 0
     private(set) var inPlaceBytes = 0, inPlaceObjects = 0
 
@@ -177,7 +174,6 @@ struct Evacuation {
                 return nil
             }
             blocksLeft -= 1
-            blocksUsed += 1
             cursor = block << HeapGeometry.blockShift  // the rest of the last block stays free
             limit = cursor + HeapGeometry.blockBytes
         }

@@ -55,13 +55,13 @@ final class ImmixCollector: OnePauseCollector {
             candidates.choose(from: space.census, reserveLines: copyBlocks * HeapGeometry.linesPerBlock)
             let evacuating = !candidates.blocks.isEmpty
             let digestBefore = heap.configuration.verify && evacuating ? GraphDigest.compute(heap: heap) : 0
+            for column in ["copied_bytes", "copied_objects", "in_place_bytes"] { record.planColumns[column] = "0" }
             let live = evacuating ? markEvacuating(&record, policy: policy, copyBlocks: min(copyBlocks, debugCopyBlockLimit ?? .max))
                                   : spaces.markInPause(&record, policy: policy)  // as stw
             if heap.configuration.verify && evacuating { heap.verifyMove(&record, digestBefore: digestBefore) { _ in false } }
             heap.verifyMarks(&record, spaces.marks)
             pins.dropPins(unless: policy.isReached)
             spaces.reclaim(into: &record)  // takes the census the next collection chooses from
-            for column in ["copied_bytes", "copied_objects", "in_place_bytes"] where !evacuating { record.planColumns[column] = "0" }
             record.planColumns["defrag_candidates"] = String(candidates.blocks.count)
             // A candidate left with no live line was evacuated whole: it is free now.
             record.planColumns["evacuated_blocks"] = String(candidates.blocks.count { space.census.liveLines[Int($0)] == 0 })

@@ -16,10 +16,8 @@ final class SemiSpaceCollector: OnePauseCollector {
 
     init(heap: Heap) {
         self.heap = heap
-        space = CopySpace(base: heap.base, blockCount: heap.reservation.blockCount, blocks: heap.blocks,
-                          accounting: heap.accounting, poison: heap.configuration.verify)
-        los = TreadmillSpace(reservation: heap.reservation, smallCellBlocks: nil, accounting: heap.accounting,
-                             poison: heap.configuration.verify, debugChecks: heap.configuration.debugCheckTreadmillRings)
+        space = CopySpace(heap: heap)
+        los = TreadmillSpace(largeObjectsOf: heap)
     }
 
     var largeObjectSpace: TreadmillSpace { los }

@@ -1,0 +1,440 @@
+// Baker's incremental copying collector (H. G. Baker, "List processing in real time on a serial computer",
+// CACM 21(4), 1978) over the block-structured semispaces of CopySpace, with Baker's read barrier or Brooks'
+// forwarding word (BakerBarriers.swift) and the multi-threaded copying protocol of BakerCopier.swift.
+//
+// A cycle:
+//   flip pause (world stopped, workers held at their gates): retire every allocation block (to-space
+//     becomes from-space with them); mark from-space blocks and the large-object pages condemned; copy the
+//     roots' targets (Baker's flip is proportional to the roots, not the heap); barrier on.
+//   copying, mutators running: each allocation pays k bytes of scanning per byte (a block is handed out
+//     4 KiB at a time, each step paying first); background workers scan too; a barrier that meets a
+//     from-space reference copies its object. New objects are allocated in to-space, black (never scanned:
+//     they can only point to to-space). Large objects are marked in their treadmill cells, never moved.
+//   end pause, when a thread found nothing left to scan: under Brooks forward the roots (a mutator may
+//     hold a from-space reference); scan what the barriers' stacks still hold; in verify mode check that
+//     every reachable reference is in to-space (and the checkmark); free the unreached large objects;
+//     give from-space back (poisoned in verify mode); clear the condemned table; barrier off; next trigger
+//     GOGC over the copied bytes, on top of what was allocated during the cycle.
+// A full collection (explicit, or memory short) ends a running cycle, then runs a whole cycle in one pause.
+//
+// Invariant (Baker's): while copying, every object a mutator can reach is in to-space or a large object, or
+// (Brooks only) is reached through a forwarding word naming its copy; grey objects are in some copier's
+// stack or the pool; black objects (scanned or allocated in the cycle) point only to to-space. Space: with
+// R bytes reachable at the flip, copying ends after about R/k bytes are allocated, so to-space needs about
+// R·(1 + 1/k) bytes, and from-space is held until the end: the plan holds back a copy reserve for what
+// from-space may still need (CopySpace).
+
+import Dispatch
+import Glibc
+import Synchronization
+
+/// The `baker` collector.
+final class BakerCollector: Collector {
+    unowned(unsafe) let heap: Heap
+    let space: CopySpace
+    let los: TreadmillSpace
+    let pool = MarkWorkPool()
+    /// Baker's k: bytes scanned per byte allocated while copying.
+    let k: Int
+    let readBarrier: String
+    let brooks: Bool
+    /// One byte per block of the reservation (see BakerCopier.condemned); written in pauses only.
+    let condemned: UnsafeMutablePointer<UInt8>
+    private let condemnedCount: Int
+    private let largeFirstBlock: Int
+    /// Bytes of large objects allocated black during the cycle (the large-object allocator adds them).
+    private let blackLargeBytes = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+    /// The collector's copier (pauses) and each background worker's.
+    private let pauseCopier: UnsafeMutablePointer<BakerCopier>
+    private let workerCopiers: UnsafeMutablePointer<BakerCopier>
+    private let gates: [Monitor]
+    private let wake = Monitor()
+    private let threads = DispatchGroup()
+    private let stopping = Atomic<Bool>(false)
+    /// True from a flip to the end of its cycle.
+    private let copying = Atomic<Bool>(false)
+    private let workerCPU = Atomic<UInt64>(0)
+    /// Counters of copiers that left (mutators unregistering), under `retiredLock`.
+    private let retiredLock = Monitor()
+    @exclusivity(unchecked) private var retired = CopyCounters()
+    // The running cycle, written in pauses only.
+    @exclusivity(unchecked) private var running: CycleRecord? = nil
+    @exclusivity(unchecked) private var flipPause: PauseRecord? = nil
+    @exclusivity(unchecked) private var inUseAtFlip = 0
+
+    /// Bytes of a block handed out per step while copying (each step pays k times its size first).
+    static let stepBytes = 4096
+    /// Test hook (set before mutators register): Brooks' write barrier stores values without forwarding
+    /// them, to show that the verifier catches the from-space reference a black object is left with.
+    var debugSkipStoredValueForwarding = false
+
+    init(heap: Heap) {
+        self.heap = heap
+        space = CopySpace(heap: heap)
+        los = TreadmillSpace(largeObjectsOf: heap)
+        k = heap.configuration.bakerK
+        readBarrier = heap.configuration.bakerReadBarrier
+        brooks = readBarrier == "brooks"
+        condemnedCount = (heap.reservationBytes >> HeapGeometry.blockShift) + 1
+        largeFirstBlock = heap.reservation.largeStart >> HeapGeometry.blockShift
+        condemned = .allocate(capacity: condemnedCount)
+        condemned.initialize(repeating: 0, count: condemnedCount)
+        blackLargeBytes.initialize(to: Atomic(0))
+        let workers = max(0, heap.configuration.markWorkers)
+        gates = (0..<workers).map { _ in Monitor() }
+        pauseCopier = .allocate(capacity: 1)
+        workerCopiers = .allocate(capacity: max(1, workers))
+        pauseCopier.initialize(to: makeCopier())
+        for i in 0..<workers { (workerCopiers + i).initialize(to: makeCopier()) }
+        space.addCopiers(1 + workers)
+        for i in 0..<workers {
+            DispatchQueue(label: "gclab.gc.baker.worker.\(i)").async(group: threads) { self.workerLoop(i) }
+        }
+    }
+
+    deinit {
+        pauseCopier.pointee.free()
+        pauseCopier.deallocate()
+        for i in gates.indices { workerCopiers[i].free() }
+        workerCopiers.deallocate()
+        condemned.deallocate()
+        blackLargeBytes.deallocate()
+    }
+
+    private func makeCopier() -> BakerCopier {
+        BakerCopier(base: heap.base, condemned: condemned, brooks: brooks, space: space, los: los, pool: pool)
+    }
+
+    var largeObjectSpace: TreadmillSpace { los }
+
+    /// The reserve: a copy of all of to-space (while copying, what from-space may still need).
+    var copyReserveBytes: Int { space.toSpaceBytes }
+
+    /// Every small object is copied at every collection: none can stay in place.
+    func pin(_ raw: UInt32) -> Bool { raw >= heap.reservation.largeGranule }
+
+    // MARK: Mutators
+
+    func mutatorArriving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        ctx.pointee.allocator = brooks ? .prefixed : .blocks
+        ctx.pointee.bump.copySpace = .passUnretained(space)
+        ctx.pointee.bump.largeObjects = .passUnretained(los)
+        ctx.pointee.bump.stepWhileCopying = BakerCollector.stepBytes
+        ctx.pointee.whileMarking = AllocationWhileMarking(black: true, blackBytes: blackLargeBytes, assist: BakerCollector.assist)
+        let state = UnsafeMutablePointer<BakerMutatorState>.allocate(capacity: 1)
+        state.initialize(to: BakerMutatorState(copier: makeCopier(), collector: .passUnretained(self), k: k,
+                                               debugSkipStoredValueForwarding: debugSkipStoredValueForwarding))
+        ctx.pointee.planState = UnsafeMutableRawPointer(state)
+        switch readBarrier {
+        case "brooks":
+            ctx.pointee.readBarrier = .brooks
+            ctx.pointee.readBarrierSlow = BakerBarriers.brooksWritableSlowPath
+            ctx.pointee.writeBarrierSlow = BakerBarriers.brooksWriteSlowPath
+        case "baker":
+            ctx.pointee.readBarrier = .conditional
+            ctx.pointee.condemned = condemned
+            ctx.pointee.readBarrierSlow = BakerBarriers.readSlowPath
+        default:  // none: plain loads; verify mode still checks the to-space invariant (and catches its loss)
+            ctx.pointee.condemned = condemned
+        }
+        space.addCopiers(1)
+    }
+
+    func mutatorLeaving(_ ctx: UnsafeMutablePointer<MutatorContext>) {
+        let state = ctx.planState(BakerMutatorState.self)
+        state.pointee.copier.flush()
+        state.pointee.copier.retireRegion()
+        let counters = state.pointee.copier.takeCounters()
+        retiredLock.withLock { retired.add(counters, asAssist: true) }
+        state.pointee.copier.free()
+        state.deinitialize(count: 1)
+        state.deallocate()
+        ctx.pointee.planState = nil
+        BumpAllocator.retire(ctx)
+        space.addCopiers(-1)
+    }
+
+    /// A mutator's allocation step while copying: k bytes of scanning per byte; when nothing is left to
+    /// scan anywhere, the cycle ends.
+    static let assist: AssistHook = { ctx, bytes in
+        let state = ctx.assumingMemoryBound(to: MutatorContext.self).planState(BakerMutatorState.self)
+        let scanned = state.pointee.copier.work(budget: state.pointee.k &* bytes)
+        if scanned == 0 {
+            let collector = state.pointee.collector.takeUnretainedValue()
+            if collector.pool.quiescent {
+                collector.endCycle(requester: ctx.assumingMemoryBound(to: MutatorContext.self).pointee.record.takeUnretainedValue())
+            }
+        }
+    }
+
+    // MARK: Requests
+
+    func triggered(requester: MutatorRecord, observedCycle: Int) {
+        let requestNs = heap.stats.elapsed()
+        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
+        guard heap.completedCycles == observedCycle && !copying.load(ordering: .relaxed) else {
+            heap.world.start(requester: requester)
+            return
+        }
+        for gate in gates { gate.lock() }
+        let cpu0 = Clock.threadCPU()
+        var record = CycleRecord(cycle: observedCycle + 1, collector: .baker, reason: .trigger, startNs: requestNs)
+        flip(&record)
+        record.gcCPUNs = Clock.threadCPU() &- cpu0
+        let end = heap.stats.elapsed()
+        record.concurrentMarkStartNs = end
+        running = record
+        flipPause = PauseRecord(cycle: record.cycle, kind: .bakerFlip, startNs: requestNs,
+                                timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs)
+        for gate in gates { gate.unlock() }
+        heap.world.start(requester: requester)
+        wake.withLock { wake.broadcast() }
+    }
+
+    /// Ends a running cycle, then collects the whole heap in one pause (flip, copy, end).
+    func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+        let requestNs = heap.stats.elapsed()
+        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
+        guard heap.completedCycles == observedCycle || copying.load(ordering: .relaxed) else {
+            heap.world.start(requester: requester)
+            return
+        }
+        for gate in gates { gate.lock() }
+        let cpu0 = Clock.threadCPU()
+        var records: [(CycleRecord, [PauseRecord])] = []
+        if copying.load(ordering: .relaxed), var record = running {
+            record.markTerminationStartNs = requestNs
+            finish(&record, digestBefore: nil)
+            records.append((record, [flipPause!]))
+        }
+        let digestBefore = heap.configuration.verify ? GraphDigest.compute(heap: heap) : 0
+        var record = CycleRecord(cycle: heap.completedCycles + 1, collector: .baker, reason: reason, startNs: requestNs)
+        flip(&record)
+        record.markTerminationStartNs = heap.stats.elapsed()
+        finish(&record, digestBefore: digestBefore)
+        let end = heap.stats.elapsed()
+        record.gcCPUNs &+= Clock.threadCPU() &- cpu0
+        records.append((record, []))
+        for gate in gates { gate.unlock() }
+        heap.world.start(requester: requester)
+        for (i, (var record, pauses)) in records.enumerated() {
+            record.endNs = end
+            let last = i == records.count - 1
+            let pause = PauseRecord(cycle: record.cycle, kind: .bakerEnd, startNs: requestNs,
+                                    timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs)
+            heap.recordCycle(record, pauses: pauses + (last ? [pause] : []))
+        }
+        heap.publishCompletedCycle(records.last!.0.cycle)
+    }
+
+    /// Ends the running cycle in a pause, if it still runs (a thread found nothing left to scan).
+    func endCycle(requester: MutatorRecord?) {
+        let requestNs = heap.stats.elapsed()
+        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
+        guard copying.load(ordering: .relaxed), var record = running else {
+            heap.world.start(requester: requester)
+            return
+        }
+        for gate in gates { gate.lock() }
+        let cpu0 = Clock.threadCPU()
+        record.markTerminationStartNs = requestNs
+        finish(&record, digestBefore: nil)
+        record.gcCPUNs &+= Clock.threadCPU() &- cpu0
+        let end = heap.stats.elapsed()
+        for gate in gates { gate.unlock() }
+        heap.world.start(requester: requester)
+        record.endNs = end
+        heap.recordCycle(record, pauses: [flipPause!, PauseRecord(cycle: record.cycle, kind: .bakerEnd, startNs: requestNs,
+                                                                   timeToSafepointNs: timeToSafepoint, durationNs: end &- requestNs)])
+        heap.publishCompletedCycle(record.cycle)
+    }
+
+    func shutdown() {
+        stopping.store(true, ordering: .relaxed)
+        wake.withLock { wake.broadcast() }
+        threads.wait()
+        if copying.load(ordering: .relaxed) { endCycle(requester: nil) }
+    }
+
+    // MARK: Background workers
+
+    /// Scans in slices while a cycle copies; ends the cycle when nothing is left; sleeps (up to a
+    /// millisecond, or until a flip) between cycles.
+    private func workerLoop(_ index: Int) {
+        let copier = workerCopiers + index
+        while !stopping.load(ordering: .relaxed) {
+            if !copying.load(ordering: .relaxed) {
+                wake.withLock { wake.wait(nanoseconds: 1_000_000) }
+                continue
+            }
+            let cpu0 = Clock.threadCPU(), start = heap.stats.elapsed()
+            var scanned = 0
+            gates[index].withLock { scanned = copier.pointee.work(budget: 256 * 1024) }
+            workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed)
+            if scanned > 0 {
+                heap.stats.record(ActivityRecord(kind: .markWorker, thread: index, startNs: start,
+                                                 durationNs: heap.stats.elapsed() &- start, scannedBytes: scanned))
+            } else if pool.quiescent {
+                endCycle(requester: nil)
+            } else {
+                usleep(50)
+            }
+            while heap.world.waitingForSafepoint { usleep(20) }  // let a pause take the gate
+        }
+    }
+
+    // MARK: The flip and the end (world stopped, workers held)
+
+    private func flip(_ record: inout CycleRecord) {
+        record.heapAtTriggerBytes = heap.heapInUseBytes
+        record.planColumns["baker_k"] = String(k)
+        record.planColumns["read_barrier"] = readBarrier
+        heap.accounting.pointee.sample(heap.stats, force: true)
+        for r in heap.world.mutators { BumpAllocator.retire(r.ctx) }
+        inUseAtFlip = heap.heapInUseBytes
+        blackLargeBytes.pointee.store(0, ordering: .relaxed)
+        space.flip()
+        space.forEachFromBlock { condemned[$0] = condemnedFromSpace }
+        for b in largeFirstBlock..<condemnedCount { condemned[b] = 2 }
+        var roots = 0
+        let copier = pauseCopier
+        let hidden = Set(heap.debugObjectsHiddenFromMarker.map(\.raw))
+        var hiddenCopies = Set<UInt32>()
+        heap.updateRoots { raw, _ in
+            if raw != 0 { roots += 1 }
+            let copy = copier.pointee.forward(raw)
+            if !hidden.isEmpty && hidden.contains(raw) { hiddenCopies.insert(copy) }
+            return copy
+        }
+        if !hidden.isEmpty {  // the verifier's test hook: copied, never scanned
+            copier.pointee.dropGrey(hiddenCopies)
+            heap.debugObjectsHiddenFromMarker = heap.debugObjectsHiddenFromMarker.map { ObjectRef(raw: copier.pointee.forward($0.raw)) }
+        }
+        copier.pointee.flush()
+        record.planColumns["flip_roots"] = String(roots)
+        heap.accounting.pointee.trigger.store(Int.max, ordering: .relaxed)  // copying: no flip until the end
+        copying.store(true, ordering: .relaxed)
+        heap.barrierFlag.pointee.store(1, ordering: .relaxed)
+    }
+
+    /// Ends the cycle (see the top of the file). `digestBefore`: the graph digest at the flip, when the
+    /// whole cycle ran in this pause (verify mode).
+    private func finish(_ record: inout CycleRecord, digestBefore: UInt64?) {
+        heap.accounting.pointee.sample(heap.stats, force: true)
+        record.heapAtMarkEndBytes = heap.heapInUseBytes
+        let copier = pauseCopier
+        for r in heap.world.mutators {
+            let state = r.ctx.planState(BakerMutatorState.self)
+            state.pointee.copier.flush()
+            state.pointee.copier.retireRegion()
+        }
+        if brooks {  // mutators may hold from-space references
+            let t0 = Clock.now()
+            heap.updateRoots { raw, _ in copier.pointee.forward(raw) }
+            record.rescanNs = Clock.now() &- t0
+        }
+        let before = copier.pointee.scannedBytes
+        copier.pointee.drain()
+        record.planColumns["end_pause_scan_bytes"] = String(copier.pointee.scannedBytes - before)
+        copier.pointee.retireRegion()
+        var counters = retiredLock.withLock { () -> CopyCounters in
+            let c = retired
+            retired = CopyCounters()
+            return c
+        }
+        counters.add(copier.pointee.takeCounters(), asAssist: false, inPause: true)
+        for i in gates.indices {
+            workerCopiers[i].retireRegion()
+            counters.add(workerCopiers[i].takeCounters(), asAssist: false)
+        }
+        for r in heap.world.mutators {
+            counters.add(r.ctx.planState(BakerMutatorState.self).pointee.copier.takeCounters(), asAssist: true)
+            record.barrierSlowPaths += r.ctx.pointee.barrierSlowCount
+            r.ctx.pointee.barrierSlowCount = 0
+        }
+        record.scanAssistBytes = counters.assistScanned
+        record.scanBackgroundBytes = counters.workerScanned
+        record.scanPauseBytes = counters.pauseScanned
+        record.markedObjects = counters.copiedObjects + counters.largeObjects
+        record.planColumns["copied_bytes"] = String(counters.copiedBytes)
+        record.planColumns["copied_objects"] = String(counters.copiedObjects)
+        record.planColumns["lost_copy_races"] = String(counters.lostRaces)
+        record.gcCPUNs &+= workerCPU.exchange(0, ordering: .relaxed)
+
+        if heap.configuration.verify {
+            let fromSpace: (UInt32) -> Bool = { [condemned] raw in condemned[Int(raw >> condemnedShift)] == condemnedFromSpace }
+            if let digestBefore {
+                heap.verifyMove(&record, digestBefore: digestBefore, isFreed: fromSpace)
+            } else {
+                let problems = MovingVerifier.verify(heap: heap, cycle: record.cycle, isFreed: fromSpace)
+                record.lostObjects += problems.count
+                heap.stats.record(lost: Array(problems.prefix(GCStats.lostDetailLimit)), count: problems.count)
+            }
+        }
+        heap.verifyMarks(&record, BakerMarks(condemned: condemned, los: los, largeGranule: heap.reservation.largeGranule))
+        let flip = los.flip()
+        record.recordFlip(flip)
+        space.releaseFromSpace()
+        condemned.update(repeating: 0, count: condemnedCount)
+        heap.barrierFlag.pointee.store(0, ordering: .relaxed)
+        copying.store(false, ordering: .relaxed)
+        running = nil
+        // Live: what was copied and the large objects reached. In use: that, plus what was allocated during
+        // the cycle (black: it survives the cycle unreached, as Baker's design has it).
+        let live = counters.copiedBytes + counters.largeBytes
+        let allocatedDuringCycle = max(0, record.heapAtMarkEndBytes - inUseAtFlip)
+        record.blackAllocatedBytes = allocatedDuringCycle
+        heap.finishCycle(&record, live: live, inUse: live + allocatedDuringCycle, utilization: 0)
+    }
+}
+
+/// A mutator's state under the baker plan.
+struct BakerMutatorState {
+    var copier: BakerCopier
+    let collector: Unmanaged<BakerCollector>
+    let k: Int
+    /// Test hook (BakerCollector.debugSkipStoredValueForwarding).
+    let debugSkipStoredValueForwarding: Bool
+}
+
+/// What copiers did in a cycle, summed.
+struct CopyCounters {
+    var copiedBytes = 0, copiedObjects = 0, largeBytes = 0, largeObjects = 0, lostRaces = 0, wastedBytes = 0
+    var assistScanned = 0, workerScanned = 0, pauseScanned = 0
+
+    mutating func add(_ c: CopyCounters, asAssist: Bool, inPause: Bool = false) {
+        copiedBytes += c.copiedBytes
+        copiedObjects += c.copiedObjects
+        largeBytes += c.largeBytes
+        largeObjects += c.largeObjects
+        lostRaces += c.lostRaces
+        wastedBytes += c.wastedBytes
+        let scanned = c.assistScanned + c.workerScanned + c.pauseScanned
+        if inPause { pauseScanned += scanned } else if asAssist { assistScanned += scanned } else { workerScanned += scanned }
+    }
+}
+
+extension BakerCopier {
+    /// This copier's counters since the last call (scanned bytes as `assistScanned`; the caller files them).
+    mutating func takeCounters() -> CopyCounters {
+        defer {
+            copiedBytes = 0; copiedObjects = 0; scannedBytes = 0; largeBytes = 0; largeObjects = 0
+            lostRaces = 0; wastedBytes = 0
+        }
+        return CopyCounters(copiedBytes: copiedBytes, copiedObjects: copiedObjects, largeBytes: largeBytes,
+                            largeObjects: largeObjects, lostRaces: lostRaces, wastedBytes: wastedBytes,
+                            assistScanned: scannedBytes)
+    }
+}
+
+/// The baker plan's marks for the checkmark verifier: a reachable object must be out of from-space (a
+/// copy, or allocated in the cycle) or, large, reached.
+struct BakerMarks: MarkedObjects {
+    let condemned: UnsafeMutablePointer<UInt8>
+    let los: TreadmillSpace
+    let largeGranule: UInt32
+
+    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool {
+        raw >= largeGranule ? !los.markReached(raw) : condemned[Int(raw >> condemnedShift)] != condemnedFromSpace
+    }
+}
