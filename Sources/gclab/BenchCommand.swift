@@ -10,8 +10,9 @@ enum BenchCommand {
     usage: gclab bench NAME [options]
       alloc    ns per object: Mutator.allocate vs a bare bump-pointer loop
                [--objects N (10000000)] [--repeat R (9)] [--region SIZE (8M)]
-      barrier  ns per reference store, barrier off and on, per collector and barrier, vs a plain store
-               [--stores N (20000000)] [--repeat R (7)]
+      barrier  ns per reference store, barrier off and on, per collector and barrier, vs a plain store;
+               then ns per reference load for each read barrier, idle and while a cycle copies, vs a
+               plain load [--stores N (20000000): stores, and loads] [--repeat R (7)]
       mark     marking (semispace: copying) throughput on a large live graph, per collector (1 and 2
                workers where it has them): a random graph, or GCBench's long-lived tree built top-down
                [--nodes N (2000000)] [--graph random|tree (random)] [--repeat R (5)]
@@ -37,6 +38,8 @@ enum BenchCommand {
         case "barrier":
             try BarrierBench.run(stores: o.int("stores", default: 20_000_000, range: 1000...1_000_000_000),
                                  repeats: o.int("repeat", default: 7, range: 1...1000))
+            try ReadBarrierBench.run(loads: o.int("stores", default: 20_000_000, range: 1000...1_000_000_000),
+                                     repeats: o.int("repeat", default: 7, range: 1...1000))
         case "mark":
             try MarkBench.run(nodes: o.int("nodes", default: 2_000_000, range: 1000...50_000_000),
                               repeats: o.int("repeat", default: 5, range: 1...100),

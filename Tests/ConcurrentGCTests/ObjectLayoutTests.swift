@@ -18,6 +18,11 @@ final class ObjectLayoutTests: XCTestCase {
         XCTAssertTrue(big.isValid)
     }
 
+    /// The read barrier's condemned table is indexed by block: a reference shifted by `condemnedShift`.
+    func testCondemnedShiftIsTheBlockOfAReference() {
+        XCTAssertEqual(Int(condemnedShift), HeapGeometry.blockShift - HeapGeometry.granuleShift)
+    }
+
     func testPoisonAndZeroAreNotHeaders() {
         XCTAssertFalse(ObjectHeader(bits: 0).isValid)
         XCTAssertFalse(ObjectHeader(bits: 0xFBFB_FBFB_FBFB_FBFB).isValid)

@@ -221,6 +221,13 @@ public final class Heap: @unchecked Sendable {
     /// Test hook: make the marker skip tracing `ref` (it is treated as already marked).
     public func debugHideFromMarker(_ ref: ObjectRef) { debugObjectsHiddenFromMarker.append(ref) }
 
+    /// Benchmark hook: starts a collection cycle from mutator `m`, as reaching the trigger would (a plan
+    /// that collects incrementally then runs it while `m` goes on; `gclab bench barrier` measures loads
+    /// while a copying plan's cycle runs).
+    public func debugStartCycle(_ m: Mutator) {
+        collector.triggered(requester: m.record, observedCycle: completedCycles)
+    }
+
     /// Benchmark hook: turns the barrier's slow path on or off without a collection running
     /// (`gclab bench barrier`). What it shades piles up; use on a throw-away heap only.
     public func debugSetBarrierActive(_ active: Bool) {

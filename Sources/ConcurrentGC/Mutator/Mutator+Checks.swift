@@ -23,6 +23,21 @@ extension Mutator {
         ObjectRef(raw: ctx.pointee.readBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), value))
     }
 
+    /// A load in verify mode: the access is checked, the load goes through the plan's read barrier, and
+    /// the reference it returns is checked (`verifyHeld`).
+    @usableFromInline @inline(never)
+    func loadVerified(_ object: ObjectRef, _ index: Int) -> ObjectRef {
+        verifyAccess(object, field: index)
+        let loaded: ObjectRef
+        switch ctx.pointee.readBarrier {
+        case .none: loaded = ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
+        case .conditional: loaded = loadConditional(object, index)
+        case .brooks: loaded = ObjectRef(raw: field(brooksCurrent(object), index).pointee.load(ordering: .acquiring))
+        }
+        verifyHeld(loaded)
+        return loaded
+    }
+
     /// Verify mode, after every load: under a plan that keeps the to-space invariant (a condemned table
     /// and no Brooks indirection), the mutator never receives a reference into from-space.
     @usableFromInline @inline(never)

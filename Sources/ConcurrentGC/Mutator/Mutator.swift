@@ -67,36 +67,43 @@ public struct Mutator {
         (ctx.pointee.base + (object.offset &+ 8 &+ index &* 4)).assumingMemoryBound(to: Atomic<UInt32>.self)
     }
 
-    /// The object an access to `object` goes to: itself, or under Brooks' indirection the copy its
-    /// forwarding word names (one load, no test: Brooks' point).
+    /// The object an access to `object` goes to under Brooks' indirection: the copy its forwarding word
+    /// names (one load, no test: Brooks' point). Only when `accessMode` says brooks.
     @inlinable @inline(__always)
-    func current(_ object: ObjectRef) -> ObjectRef {
-        if _fastPath(ctx.pointee.readBarrier != .brooks) { return object }
-        return ObjectRef(raw: (ctx.pointee.base + (object.offset &- 8)).assumingMemoryBound(to: Atomic<UInt32>.self)
-                            .pointee.load(ordering: .acquiring))
+    func brooksCurrent(_ object: ObjectRef) -> ObjectRef {
+        ObjectRef(raw: (ctx.pointee.base + (object.offset &- 8)).assumingMemoryBound(to: Atomic<UInt32>.self)
+                    .pointee.load(ordering: .acquiring))
     }
 
-    /// Reads reference field `index` of `object`, through the plan's read barrier if it has one.
+    /// The object an access to `object` goes to: itself, or under Brooks the copy its word names.
+    @inlinable @inline(__always)
+    func current(_ object: ObjectRef) -> ObjectRef {
+        ctx.pointee.accessMode & ~MutatorContext.verifyBit == ReadBarrierMode.brooks.rawValue ? brooksCurrent(object) : object
+    }
+
+    /// Reads reference field `index` of `object`, through the plan's read barrier if it has one. The one
+    /// byte `accessMode` is tested first: a plan without a read barrier, outside verify mode, pays that
+    /// test only; Baker's check and Brooks' indirection are inline; verify mode is out of line.
     @inlinable @inline(__always)
     public func load(_ object: ObjectRef, _ index: Int) -> ObjectRef {
-        if ctx.pointee.verify { verifyAccess(object, field: index) }
-        let loaded: ObjectRef
-        switch ctx.pointee.readBarrier {
-        case .none:
-            loaded = ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring))
-        case .conditional:
-            let slot = field(object, index)
-            let value = slot.pointee.load(ordering: .acquiring)
-            if _slowPath(ctx.pointee.condemned.unsafelyUnwrapped[Int(truncatingIfNeeded: value &>> condemnedShift)] != 0) {
-                loaded = readBarrierSlow(slot, value)
-            } else {
-                loaded = ObjectRef(raw: value)
-            }
-        case .brooks:
-            loaded = ObjectRef(raw: field(current(object), index).pointee.load(ordering: .acquiring))
+        let mode = ctx.pointee.accessMode
+        if _fastPath(mode == 0) { return ObjectRef(raw: field(object, index).pointee.load(ordering: .acquiring)) }
+        if mode == ReadBarrierMode.conditional.rawValue { return loadConditional(object, index) }
+        if mode == ReadBarrierMode.brooks.rawValue {
+            return ObjectRef(raw: field(brooksCurrent(object), index).pointee.load(ordering: .acquiring))
         }
-        if ctx.pointee.verify { verifyHeld(loaded) }
-        return loaded
+        return loadVerified(object, index)
+    }
+
+    /// Baker's read barrier: a loaded reference whose condemned byte is set takes the plan's slow path.
+    @inlinable @inline(__always)
+    func loadConditional(_ object: ObjectRef, _ index: Int) -> ObjectRef {
+        let slot = field(object, index)
+        let value = slot.pointee.load(ordering: .acquiring)
+        if _slowPath(ctx.pointee.condemned.unsafelyUnwrapped[Int(truncatingIfNeeded: value &>> condemnedShift)] != 0) {
+            return readBarrierSlow(slot, value)
+        }
+        return ObjectRef(raw: value)
     }
 
     /// True when `a` and `b` name the same object (or are both null). Use instead of `==`: under Brooks'
@@ -105,15 +112,18 @@ public struct Mutator {
     public func same(_ a: ObjectRef, _ b: ObjectRef) -> Bool {
         if a == b { return true }
         if _fastPath(ctx.pointee.readBarrier != .brooks) || a.isNull || b.isNull { return false }
-        return current(a) == current(b)
+        return brooksCurrent(a) == brooksCurrent(b)
     }
 
     /// Writes reference field `index` of `object`, through the plan's barrier while it is on (which gets
     /// the object the store goes to: `object`, or under Brooks its current copy).
     @inlinable @inline(__always)
     public func store(_ object: ObjectRef, _ index: Int, _ value: ObjectRef) {
-        if ctx.pointee.verify { verifyAccess(object, field: index) }
-        let target = current(object)
+        var target = object
+        if _slowPath(ctx.pointee.accessMode != 0) {
+            if ctx.pointee.verify { verifyAccess(object, field: index) }
+            target = current(object)
+        }
         let slot = field(target, index)
         if _slowPath(ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0) {
             ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), target.raw, value.raw)
@@ -127,14 +137,21 @@ public struct Mutator {
     /// The header of `object`.
     @inlinable @inline(__always)
     public func header(_ object: ObjectRef) -> ObjectHeader {
-        if ctx.pointee.verify { verifyAccess(object, field: -1) }
-        return ObjectHeader(bits: (ctx.pointee.base + current(object).offset).load(as: UInt64.self))
+        var target = object
+        if _slowPath(ctx.pointee.accessMode != 0) {
+            if ctx.pointee.verify { verifyAccess(object, field: -1) }
+            target = current(object)
+        }
+        return ObjectHeader(bits: (ctx.pointee.base + target.offset).load(as: UInt64.self))
     }
 
     @inlinable @inline(__always)
     func payloadAddress(_ object: ObjectRef, referenceCount: Int, offset: Int, size: Int, writing: Bool) -> UnsafeMutableRawPointer {
-        if ctx.pointee.verify { verifyPayloadAccess(object, referenceCount: referenceCount, offset: offset, size: size) }
-        let target = writing ? writableCurrent(object) : current(object)
+        var target = object
+        if _slowPath(ctx.pointee.accessMode != 0) {
+            if ctx.pointee.verify { verifyPayloadAccess(object, referenceCount: referenceCount, offset: offset, size: size) }
+            target = writing ? writableCurrent(object) : current(object)
+        }
         return ctx.pointee.base + (target.offset &+ ObjectHeader.payloadOffset(referenceCount: referenceCount) &+ offset)
     }
 
@@ -142,11 +159,10 @@ public struct Mutator {
     /// plan copies is first copied out of from-space (writes go to the copy only, so none is lost).
     @inlinable @inline(__always)
     func writableCurrent(_ object: ObjectRef) -> ObjectRef {
-        let target = current(object)
-        if _fastPath(ctx.pointee.readBarrier != .brooks) || ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) == 0 {
-            return target
-        }
-        return ObjectRef(raw: ctx.pointee.readBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(ctx.pointee.base), target.raw))
+        if _fastPath(ctx.pointee.readBarrier != .brooks) { return object }
+        let target = brooksCurrent(object)
+        if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) == 0 { return target }
+        return ObjectRef(raw: ctx.pointee.readBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(ctx), target.raw))
     }
 
     /// Reads a `T` at byte `offset` of the payload (the untraced bytes after the reference fields) of

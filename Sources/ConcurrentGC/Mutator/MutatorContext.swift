@@ -41,9 +41,11 @@ enum ReadBarrierMode: UInt8 {
 @usableFromInline
 typealias ReadBarrierSlowPath = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UInt32) -> UInt32
 
-/// `condemned` has one byte per 32 KiB block of the reservation: a reference's byte is at `raw >> condemnedShift`.
+/// `condemned` has one byte per 32 KiB block of the reservation: a reference's byte is at `raw >> condemnedShift`
+/// (a literal, so that the barrier's fast path reads no lazily initialized global; checked against the
+/// geometry in ObjectLayoutTests).
 @usableFromInline
-let condemnedShift = UInt32(HeapGeometry.blockShift - HeapGeometry.granuleShift)
+let condemnedShift: UInt32 = 12
 /// The condemned byte of a from-space block (a large-object page's, while a cycle runs, is 2).
 let condemnedFromSpace: UInt8 = 1
 
@@ -67,8 +69,12 @@ struct MutatorContext {
     @usableFromInline let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
     /// The plan's barrier slow path (a plain store until the plan installs its own).
     @usableFromInline var writeBarrierSlow: WriteBarrierSlowPath
-    /// How loads and accesses go (plain, Baker's check, Brooks' indirection).
-    @usableFromInline var readBarrier = ReadBarrierMode.none
+    /// How loads and accesses go (plain, Baker's check, Brooks' indirection); set with `setReadBarrier`.
+    @usableFromInline private(set) var readBarrier = ReadBarrierMode.none
+    /// The one byte the access fast paths test: `readBarrier`'s raw value, plus `verifyBit` in verify
+    /// mode. 0: plain accesses, no checks.
+    @usableFromInline private(set) var accessMode: UInt8
+    @usableFromInline static let verifyBit: UInt8 = 0x80
     /// One byte per block of the reservation, non-zero where a loaded reference must take the read
     /// barrier's slow path (a copying plan's from-space while it copies); nil under plans without one.
     /// Verify mode also checks that no reference the mutator holds has its byte set (unless `brooks`).
@@ -100,10 +106,17 @@ struct MutatorContext {
         pollFlag = heap.world.pollFlag
         barrierFlag = heap.barrierFlag
         verify = heap.configuration.verify
+        accessMode = verify ? MutatorContext.verifyBit : 0
         roots = RawStack(capacity: rootCapacity)
         self.heap = Unmanaged.passUnretained(heap)
         self.record = Unmanaged.passUnretained(record)
         writeBarrierSlow = plainStoreSlowPath
+    }
+
+    /// The plan chooses its read barrier (when the mutator arrives).
+    mutating func setReadBarrier(_ mode: ReadBarrierMode) {
+        readBarrier = mode
+        accessMode = mode.rawValue | (verify ? MutatorContext.verifyBit : 0)
     }
 }
 

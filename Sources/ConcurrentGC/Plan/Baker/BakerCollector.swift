@@ -127,11 +127,11 @@ final class BakerCollector: Collector {
         ctx.pointee.planState = UnsafeMutableRawPointer(state)
         switch readBarrier {
         case "brooks":
-            ctx.pointee.readBarrier = .brooks
+            ctx.pointee.setReadBarrier(.brooks)
             ctx.pointee.readBarrierSlow = BakerBarriers.brooksWritableSlowPath
             ctx.pointee.writeBarrierSlow = BakerBarriers.brooksWriteSlowPath
         case "baker":
-            ctx.pointee.readBarrier = .conditional
+            ctx.pointee.setReadBarrier(.conditional)
             ctx.pointee.condemned = condemned
             ctx.pointee.readBarrierSlow = BakerBarriers.readSlowPath
         default:  // none: plain loads; verify mode still checks the to-space invariant (and catches its loss)
