@@ -291,7 +291,7 @@ public struct LRUCache: Workload {
             while !m[cursor].isNull {
                 let e = m[cursor]
                 guard m.header(e).shape == LRUCache.entryShape else { throw fail("list node \(e) is not an entry (shape \(m.header(e).shape))") }
-                guard m.load(e, LRUCache.ePrev) == m[entrySlot] else { throw fail("entry \(e) (key \(key(e))) has prev \(m.load(e, LRUCache.ePrev)), expected \(m[entrySlot])") }
+                guard m.same(m.load(e, LRUCache.ePrev), m[entrySlot]) else { throw fail("entry \(e) (key \(key(e))) has prev \(m.load(e, LRUCache.ePrev)), expected \(m[entrySlot])") }
                 guard onList.insert(key(e)).inserted else { throw fail("the recency list has a cycle or a second entry for key \(key(e))") }
                 guard listLength <= w.capacity else { throw fail("the recency list is longer than the capacity \(w.capacity)") }
                 listLength += 1

@@ -64,6 +64,8 @@ final class BakerCollector: Collector {
 
     /// Bytes of a block handed out per step while copying (each step pays k times its size first).
     static let stepBytes = 4096
+    /// Most steps' worth of scanning a mutator may owe (see `assist`).
+    static let maxDebtSteps = 4
     /// Test hook (set before mutators register): Brooks' write barrier stores values without forwarding
     /// them, to show that the verifier catches the from-space reference a black object is left with.
     var debugSkipStoredValueForwarding = false
@@ -102,7 +104,8 @@ final class BakerCollector: Collector {
     }
 
     private func makeCopier() -> BakerCopier {
-        BakerCopier(base: heap.base, condemned: condemned, brooks: brooks, space: space, los: los, pool: pool)
+        BakerCopier(base: heap.base, condemned: condemned, brooks: brooks, space: space, los: los, pool: pool,
+                    pollFlag: heap.world.pollFlag)
     }
 
     var largeObjectSpace: TreadmillSpace { los }
@@ -154,11 +157,14 @@ final class BakerCollector: Collector {
         space.addCopiers(-1)
     }
 
-    /// A mutator's allocation step while copying: k bytes of scanning per byte; when nothing is left to
-    /// scan anywhere, the cycle ends.
+    /// A mutator's allocation step while copying: k bytes of scanning per byte (waiting, if another
+    /// copier holds every grey object, for it to share). What it could not scan is owed at its next steps,
+    /// up to `maxDebtSteps` steps' worth. When nothing is left to scan anywhere, the cycle ends.
     static let assist: AssistHook = { ctx, bytes in
         let state = ctx.assumingMemoryBound(to: MutatorContext.self).planState(BakerMutatorState.self)
-        let scanned = state.pointee.copier.work(budget: state.pointee.k &* bytes)
+        let owed = state.pointee.k &* bytes &+ state.pointee.debt
+        let scanned = state.pointee.copier.work(budget: owed, waitForShare: true)
+        state.pointee.debt = min(max(0, owed &- scanned), BakerCollector.maxDebtSteps &* state.pointee.k &* BakerCollector.stepBytes)
         if scanned == 0 {
             let collector = state.pointee.collector.takeUnretainedValue()
             if collector.pool.quiescent {
@@ -253,7 +259,15 @@ final class BakerCollector: Collector {
         stopping.store(true, ordering: .relaxed)
         wake.withLock { wake.broadcast() }
         threads.wait()
-        if copying.load(ordering: .relaxed) { endCycle(requester: nil) }
+        guard copying.load(ordering: .relaxed) else { return }
+        // The last mutator has left: finish the copying first, outside the pause (nobody is paused by
+        // it), then end the cycle.
+        if heap.world.mutators.isEmpty {
+            pauseCopier.pointee.drain()
+            let counters = pauseCopier.pointee.takeCounters()
+            retiredLock.withLock { retired.add(counters, asAssist: false) }  // filed as background work
+        }
+        endCycle(requester: nil)
     }
 
     // MARK: Background workers
@@ -393,6 +407,8 @@ struct BakerMutatorState {
     var copier: BakerCopier
     let collector: Unmanaged<BakerCollector>
     let k: Int
+    /// Scanning bytes owed from earlier steps (no grey object was free to take).
+    var debt = 0
     /// Test hook (BakerCollector.debugSkipStoredValueForwarding).
     let debugSkipStoredValueForwarding: Bool
 }

@@ -36,6 +36,8 @@ struct BakerCopier {
     let space: Unmanaged<CopySpace>
     let los: Unmanaged<TreadmillSpace>
     let pool: Unmanaged<MarkWorkPool>
+    /// The world's poll flag: a copier waiting for work gives up when a pause is requested.
+    let pollFlag: UnsafeMutablePointer<Atomic<UInt32>>
     /// The to-space block copies go to.
     var region = BumpRegion()
     /// Grey objects this thread holds.
@@ -51,7 +53,8 @@ struct BakerCopier {
     var wastedBytes = 0
 
     init(base: UnsafeMutableRawPointer, condemned: UnsafeMutablePointer<UInt8>, brooks: Bool,
-         space: CopySpace, los: TreadmillSpace, pool: MarkWorkPool) {
+         space: CopySpace, los: TreadmillSpace, pool: MarkWorkPool, pollFlag: UnsafeMutablePointer<Atomic<UInt32>>) {
+        self.pollFlag = pollFlag
         self.base = base
         self.condemned = condemned
         self.brooks = brooks
@@ -188,11 +191,21 @@ struct BakerCopier {
     /// Scans grey objects, its own first, then batches from the pool, until about `budget` bytes were
     /// scanned or none is left. What it still holds afterwards goes back to the pool (so that idle threads
     /// can take it and the pool's quiescence means no grey object is left but in mutators' barriers' stacks).
-    /// Returns the bytes scanned.
-    mutating func work(budget: Int) -> Int {
+    /// With `waitForShare`, finding the pool empty while another copier holds work, it waits (yielding,
+    /// until a pause is requested) for that copier to share (every 64 objects a busy copier gives half its
+    /// stack to a hungry pool) or finish:
+    /// a mutator owes its work before it allocates (Baker), and another thread holding the grey objects
+    /// does not excuse it. Returns the bytes scanned.
+    mutating func work(budget: Int, waitForShare: Bool = false) -> Int {
         let start = scannedBytes
         var holdsPoolWork = false
+        var sinceShareCheck = 0
         while scannedBytes &- start < budget {
+            sinceShareCheck &+= 1
+            if sinceShareCheck == 64 {  // another copier found the pool empty: give it half of this stack
+                sinceShareCheck = 0
+                if grey.count >= 64 && pool._withUnsafeGuaranteedRef({ $0.hungry }) { shareHalf() }
+            }
             if grey.isEmpty {
                 if holdsPoolWork {
                     pool._withUnsafeGuaranteedRef { $0.finished() }
@@ -200,7 +213,13 @@ struct BakerCopier {
                 }
                 if grey.capacity < MarkWorkPool.batch { grey.grow(toAtLeast: MarkWorkPool.batch) }
                 let n = pool._withUnsafeGuaranteedRef { $0.take(into: grey.base, max: MarkWorkPool.batch, alreadyActive: false).count }
-                if n == 0 { break }
+                if n == 0 {
+                    // Wait (yielding the processor) unless nobody holds work or a pause waits for this thread.
+                    guard waitForShare, !pool._withUnsafeGuaranteedRef({ $0.quiescent }),
+                          pollFlag.pointee.load(ordering: .relaxed) & World.stopBit == 0 else { break }
+                    sched_yield()
+                    continue
+                }
                 grey.count = n
                 holdsPoolWork = true
             }
@@ -219,6 +238,14 @@ struct BakerCopier {
             kept += 1
         }
         grey.count = kept
+    }
+
+    /// Hands the older half of this thread's grey stack to the pool.
+    private mutating func shareHalf() {
+        let half = grey.count / 2
+        pool._withUnsafeGuaranteedRef { $0.push(UnsafeBufferPointer(start: grey.base, count: half)) }
+        (grey.base).update(from: grey.base + half, count: grey.count - half)
+        grey.count -= half
     }
 
     /// Hands every grey object this thread holds to the pool.
