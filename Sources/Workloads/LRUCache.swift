@@ -313,8 +313,8 @@ public struct LRUCache: Workload {
                     guard bucket(k) == b else { throw fail("key \(k) is in bucket \(b), hashes to \(bucket(k))") }
                     guard inMap.insert(k).inserted else { throw fail("key \(k) is in the map twice (or bucket chain \(b) has a cycle)") }
                     let prev = m.load(e, LRUCache.ePrev), next = m.load(e, LRUCache.eNext)
-                    let linked = (prev.isNull ? m.load(cache, LRUCache.cHead) : m.load(prev, LRUCache.eNext)) == e
-                        && (next.isNull ? m.load(cache, LRUCache.cTail) : m.load(next, LRUCache.ePrev)) == e
+                    let linked = m.same(prev.isNull ? m.load(cache, LRUCache.cHead) : m.load(prev, LRUCache.eNext), e)
+                        && m.same(next.isNull ? m.load(cache, LRUCache.cTail) : m.load(next, LRUCache.ePrev), e)
                     guard onList.contains(k), linked else { throw fail("entry for key \(k) is in the map but not on the recency list") }
                     if let problem = checkValue(e) { throw fail(problem) }
                     guard Int(k) < versions.count, version(e) == versions[Int(k)] else {

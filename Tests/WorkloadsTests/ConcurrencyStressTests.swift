@@ -98,6 +98,30 @@ final class ConcurrencyStressTests: XCTestCase {
         }
     }
 
+    /// Brooks lets a mutator hold a reference to an object's old copy and one to its new copy: lru-cache,
+    /// whose list and bucket surgery compares entries, must compare them with `Mutator.same`. Its
+    /// self-check once used `==` and failed deterministically here, with one mutator and with two.
+    func testBrooksKeepsReferenceIdentityThroughSame() throws {
+        for threads in [1, 2] {
+            for seed in 1...3 {
+                var config = HeapConfiguration()
+                config.collector = .baker
+                config.bakerReadBarrier = "brooks"
+                config.markWorkers = 0
+                config.heapMaxBytes = 256 << 20
+                config.minimumTriggerBytes = 512 << 10
+                let heap = try Heap(configuration: config)
+                var lru = LRUCache(scale: .default)
+                lru.capacity = 1000
+                lru.keys = 10_000
+                lru.opsPerThread = 100_000
+                XCTAssertNoThrow(try lru.run(heap: heap, threads: threads, seed: UInt64(seed)), "threads \(threads) seed \(seed)")
+                heap.finish()
+                XCTAssertGreaterThanOrEqual(heap.stats.cycles.count, 3, "too few cycles to mean anything")
+            }
+        }
+    }
+
     /// No barrier under the treadmill: the verifier must catch losses in most runs.
     func testTreadmillWithoutBarrierIsCaughtLosingObjects() throws {
         var caught = 0
@@ -144,3 +168,4 @@ final class ConcurrencyStressTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(caught, 3, "yuasa with handshakes lost objects in only \(caught) of 5 runs")
     }
 }
+

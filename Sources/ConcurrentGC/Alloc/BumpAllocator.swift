@@ -55,6 +55,17 @@ struct AllocationWhileMarking {
     var blackBytes: UnsafeMutablePointer<Atomic<Int>>? = nil
     /// Paid for every hole and large object handed out while the barrier is on.
     var assist: AssistHook? = nil
+    /// The flag that says the plan is collecting, for the allocators' decisions (pay the assist, allocate
+    /// black), when it is not the barrier flag: a plan that collects without a write barrier (Baker's
+    /// read barrier) keeps stores on their fast path. Nil: the barrier flag.
+    var collecting: UnsafeMutablePointer<Atomic<UInt32>>? = nil
+}
+
+extension UnsafeMutablePointer where Pointee == MutatorContext {
+    /// True while the plan collects (see `AllocationWhileMarking.collecting`).
+    var collectingNow: Bool {
+        (pointee.whileMarking.collecting ?? pointee.barrierFlag).pointee.load(ordering: .relaxed) != 0
+    }
 }
 
 /// A mutator's bump allocator over the Immix space, with the large-object space beside it.
@@ -249,7 +260,7 @@ struct BumpAllocator {
         let blockEnd = (region.pointee.block + 1) << HeapGeometry.blockShift
         guard region.pointee.cursor + bytes <= blockEnd else { return false }
         let step = ctx.pointee.bump.stepWhileCopying
-        if step == 0 || ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) == 0 {
+        if step == 0 || !ctx.collectingNow {
             region.pointee.limit = blockEnd
             return true
         }

@@ -16,10 +16,8 @@ enum LargeObjectAllocator {
             if retries.collectAtTrigger(accounting.pointee.pastTrigger(adding: bytes), m, heap) { continue }
             // Assist before the object exists: an assist may wait at a safepoint, and a collection there
             // would free an object that nothing references yet.
-            if ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 {
-                ctx.pointee.whileMarking.assist?(UnsafeMutableRawPointer(ctx), bytes)
-            }
-            let black = ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0 && ctx.pointee.whileMarking.black
+            if ctx.collectingNow { ctx.pointee.whileMarking.assist?(UnsafeMutableRawPointer(ctx), bytes) }
+            let black = ctx.collectingNow && ctx.pointee.whileMarking.black
             let cell = ctx.pointee.bump.largeObjects.unsafelyUnwrapped._withUnsafeGuaranteedRef { los -> (offset: Int, fresh: Bool)? in
                 if let cell = los.allocate(bytes: bytes, black: black) { return (cell.offset, cell.fresh) }
                 // Out of memory: first give back the free cells the large classes keep, then collect.

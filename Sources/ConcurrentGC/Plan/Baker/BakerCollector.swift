@@ -53,6 +53,9 @@ final class BakerCollector: Collector {
     private let stopping = Atomic<Bool>(false)
     /// True from a flip to the end of its cycle.
     private let copying = Atomic<Bool>(false)
+    /// 1 from a flip to the end of its cycle, for the allocators (AllocationWhileMarking.collecting): the
+    /// heap's barrier flag is on only under Brooks, whose stores need their barrier; Baker's do not.
+    private let collectingFlag = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
     private let workerCPU = Atomic<UInt64>(0)
     /// Counters of copiers that left (mutators unregistering), under `retiredLock`.
     private let retiredLock = Monitor()
@@ -82,6 +85,7 @@ final class BakerCollector: Collector {
         condemned = .allocate(capacity: condemnedCount)
         condemned.initialize(repeating: 0, count: condemnedCount)
         blackLargeBytes.initialize(to: Atomic(0))
+        collectingFlag.initialize(to: Atomic(0))
         let workers = max(0, heap.configuration.markWorkers)
         gates = (0..<workers).map { _ in Monitor() }
         pauseCopier = .allocate(capacity: 1)
@@ -101,6 +105,7 @@ final class BakerCollector: Collector {
         workerCopiers.deallocate()
         condemned.deallocate()
         blackLargeBytes.deallocate()
+        collectingFlag.deallocate()
     }
 
     private func makeCopier() -> BakerCopier {
@@ -123,7 +128,8 @@ final class BakerCollector: Collector {
         ctx.pointee.bump.copySpace = .passUnretained(space)
         ctx.pointee.bump.largeObjects = .passUnretained(los)
         ctx.pointee.bump.stepWhileCopying = BakerCollector.stepBytes
-        ctx.pointee.whileMarking = AllocationWhileMarking(black: true, blackBytes: blackLargeBytes, assist: BakerCollector.assist)
+        ctx.pointee.whileMarking = AllocationWhileMarking(black: true, blackBytes: blackLargeBytes, assist: BakerCollector.assist,
+                                                          collecting: collectingFlag)
         let state = UnsafeMutablePointer<BakerMutatorState>.allocate(capacity: 1)
         state.initialize(to: BakerMutatorState(copier: makeCopier(), collector: .passUnretained(self), k: k,
                                                debugSkipStoredValueForwarding: debugSkipStoredValueForwarding))
@@ -328,7 +334,8 @@ final class BakerCollector: Collector {
         record.planColumns["flip_roots"] = String(roots)
         heap.accounting.pointee.trigger.store(Int.max, ordering: .relaxed)  // copying: no flip until the end
         copying.store(true, ordering: .relaxed)
-        heap.barrierFlag.pointee.store(1, ordering: .relaxed)
+        collectingFlag.pointee.store(1, ordering: .relaxed)  // seen by every mutator when the world restarts
+        if brooks { heap.barrierFlag.pointee.store(1, ordering: .relaxed) }
     }
 
     /// Ends the cycle (see the top of the file). `digestBefore`: the graph digest at the flip, when the
@@ -391,6 +398,7 @@ final class BakerCollector: Collector {
         space.releaseFromSpace()
         condemned.update(repeating: 0, count: condemnedCount)
         heap.barrierFlag.pointee.store(0, ordering: .relaxed)
+        collectingFlag.pointee.store(0, ordering: .relaxed)
         copying.store(false, ordering: .relaxed)
         running = nil
         // Live: what was copied and the large objects reached. In use: that, plus what was allocated during
