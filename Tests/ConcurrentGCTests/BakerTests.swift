@@ -149,6 +149,32 @@ final class BakerTests: XCTestCase {
         }
     }
 
+    /// The copy reserve while a cycle copies: mutators take blocks only while the copies still to come fit
+    /// and, once the cycle ends and from-space is given back, the pool still holds a copy of all of
+    /// to-space, so a full collection that flips at once can copy everything. (Reserving only the copies
+    /// still to come let GCBench at --heap-max 10M die in a copy that found no block.)
+    func testTheCopyReserveCoversTheCycleAndTheNextFlip() throws {
+        let heap = try makeHeap(.baker, heapMax: 4 << 20, verify: false)
+        let space = CopySpace(heap: heap)
+        space.addCopiers(2)
+        for _ in 0..<16 { XCTAssertNotNil(space.acquireMutatorBlock()) }  // a small heap in a large limit
+        space.flip()  // a cycle begins: all of it is from-space, nothing copied yet
+        let from = space.fromSpaceBytes / HeapGeometry.blockBytes
+        XCTAssertEqual(from, 16)
+        var allocated = 0, copied = 0
+        while true {  // mutators allocate as far as the reserve lets them, between the copies (all survive)
+            while space.acquireMutatorBlock() != nil { allocated += 1 }
+            guard copied < from, space.acquireCopyBlock() != nil else { break }
+            copied += 1
+        }
+        XCTAssertEqual(copied, from, "the copies of all of from-space found blocks")
+        space.releaseFromSpace()  // the cycle ends
+        let to = space.toSpaceBytes / HeapGeometry.blockBytes
+        XCTAssertEqual(to, allocated + copied)
+        XCTAssertGreaterThanOrEqual(heap.blocks.spareBlocks, to, "a full collection now can copy all of to-space")
+        heap.finish()
+    }
+
     /// More mutators than cores race to copy the same objects through their barriers while each writes
     /// its own lane of every object's payload: every object is copied once, no write is lost, and the
     /// verifier finds every reference in to-space. (Also run under ThreadSanitizer.)

@@ -220,7 +220,8 @@ struct BumpAllocator {
 
     /// The slow path through whole blocks of a copy space: the current block is full, so the next one,
     /// after the trigger, if the copy reserve allows; else a full collection (which empties to-space of
-    /// garbage), then the exhaustion error. There are no holes: a copy space is never swept. `prefix` is
+    /// garbage), then the exhaustion error (while an incremental collection runs, the mutator first helps
+    /// it finish). There are no holes: a copy space is never swept. `prefix` is
     /// 8 under Brooks (a forwarding word in front of each object). While the barrier is on and the plan
     /// set `stepWhileCopying`, a block is handed out a step at a time, each step paying the plan's assist
     /// first (Baker's k: copying work in proportion to allocation).
@@ -232,6 +233,7 @@ struct BumpAllocator {
         let region = prefix == 0 ? tlabRegion(ctx) : prefixedRegion(ctx)
         let accounting = heap.accounting
         var retries = AllocationRetries(heap)
+        var helps = 0
         while true {
             let cursor = region.pointee.cursor
             if cursor + prefix + bytes <= region.pointee.limit {
@@ -250,7 +252,14 @@ struct BumpAllocator {
                 _ = stepWithinBlock(ctx, region, bytes: prefix + bytes)
                 continue
             }
-            try retries.collectOrFail(bytes, m, heap)  // no block the copy reserve allows
+            // No block the copy reserve allows. An incremental collection running: help it finish (its
+            // end gives from-space back) before a full collection.
+            if ctx.collectingNow, let assist = ctx.pointee.whileMarking.assist, helps < 4096 {
+                helps += 1
+                assist(UnsafeMutableRawPointer(ctx), HeapGeometry.blockBytes)
+                continue
+            }
+            try retries.collectOrFail(bytes, m, heap)
         }
     }
 

@@ -87,11 +87,15 @@ final class CopySpace: @unchecked Sendable {
     /// `n` more (or, negative, fewer) threads may copy while an incremental collection runs.
     func addCopiers(_ n: Int) { monitor.withLock { copierSlack += n } }
 
-    /// The blocks the copy reserve must keep. Between collections: a copy of all of to-space. While an
-    /// incremental collection copies (from-space not yet given back): what from-space may still need
-    /// beyond the copies made so far, plus each copier's partly filled block.
+    /// The blocks the copy reserve must keep (plus each copier's partly filled block). Between collections:
+    /// a copy of all of to-space. While an incremental collection copies (from-space not yet given back):
+    /// what from-space may still need beyond the copies made so far (R), and enough that when the
+    /// collection ends, with R more blocks copied and from-space given back, the pool still holds a copy of
+    /// all of to-space (a full collection may flip at once): spare − R + from ≥ to + R.
     private var reserveBlocks: Int {
-        fromBlocks.isEmpty ? toBlocks.count : max(0, fromBlocks.count - copyBlocksTaken) + copierSlack
+        if fromBlocks.isEmpty { return toBlocks.count + copierSlack }
+        let remaining = max(0, fromBlocks.count - copyBlocksTaken) + copierSlack
+        return max(remaining, toBlocks.count + 2 * remaining + 2 - fromBlocks.count)
     }
 
     /// Calls `body` with each block of from-space (an incremental collection marks them condemned).

@@ -16,9 +16,8 @@ enum ReadBarrierBench {
 
     static func run(loads: Int, repeats: Int) throws {
         let objectBytes = ObjectHeader.objectBytes(referenceCount: fields, payloadBytes: 0)
-        var targets = [Int](repeating: 0, count: objects * fields)
         var rng = SystemRandomNumberGenerator()
-        for i in targets.indices { targets[i] = Int.random(in: 0..<objects, using: &rng) }
+        let targets = (0..<objects * fields).map { _ in Int.random(in: 0..<objects, using: &rng) }
         let plain = UnsafeMutableRawPointer.allocate(byteCount: objects * objectBytes, alignment: 64)
         defer { plain.deallocate() }
         for (i, t) in targets.enumerated() {

@@ -40,30 +40,30 @@ final class BakerCollector: Collector {
     let brooks: Bool
     /// One byte per block of the reservation (see BakerCopier.condemned); written in pauses only.
     let condemned: UnsafeMutablePointer<UInt8>
-    private let condemnedCount: Int
-    private let largeFirstBlock: Int
+    let condemnedCount: Int
+    let largeFirstBlock: Int
     /// Bytes of large objects allocated black during the cycle (the large-object allocator adds them).
-    private let blackLargeBytes = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
+    let blackLargeBytes = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
     /// The collector's copier (pauses) and each background worker's.
-    private let pauseCopier: UnsafeMutablePointer<BakerCopier>
-    private let workerCopiers: UnsafeMutablePointer<BakerCopier>
-    private let gates: [Monitor]
-    private let wake = Monitor()
-    private let threads = DispatchGroup()
-    private let stopping = Atomic<Bool>(false)
+    let pauseCopier: UnsafeMutablePointer<BakerCopier>
+    let workerCopiers: UnsafeMutablePointer<BakerCopier>
+    let gates: [Monitor]
+    let wake = Monitor()
+    let threads = DispatchGroup()
+    let stopping = Atomic<Bool>(false)
     /// True from a flip to the end of its cycle.
-    private let copying = Atomic<Bool>(false)
+    let copying = Atomic<Bool>(false)
     /// 1 from a flip to the end of its cycle, for the allocators (AllocationWhileMarking.collecting): the
     /// heap's barrier flag is on only under Brooks, whose stores need their barrier; Baker's do not.
-    private let collectingFlag = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
-    private let workerCPU = Atomic<UInt64>(0)
+    let collectingFlag = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 1)
+    let workerCPU = Atomic<UInt64>(0)
     /// Counters of copiers that left (mutators unregistering), under `retiredLock`.
-    private let retiredLock = Monitor()
-    @exclusivity(unchecked) private var retired = CopyCounters()
+    let retiredLock = Monitor()
+    @exclusivity(unchecked) var retired = CopyCounters()
     // The running cycle, written in pauses only.
-    @exclusivity(unchecked) private var running: CycleRecord? = nil
-    @exclusivity(unchecked) private var flipPause: PauseRecord? = nil
-    @exclusivity(unchecked) private var inUseAtFlip = 0
+    @exclusivity(unchecked) var running: CycleRecord? = nil
+    @exclusivity(unchecked) var flipPause: PauseRecord? = nil
+    @exclusivity(unchecked) var inUseAtFlip = 0
 
     /// Bytes of a block handed out per step while copying (each step pays k times its size first).
     static let stepBytes = 4096
@@ -108,7 +108,7 @@ final class BakerCollector: Collector {
         collectingFlag.deallocate()
     }
 
-    private func makeCopier() -> BakerCopier {
+    func makeCopier() -> BakerCopier {
         BakerCopier(base: heap.base, condemned: condemned, brooks: brooks, space: space, los: los, pool: pool,
                     pollFlag: heap.world.pollFlag)
     }
@@ -301,164 +301,5 @@ final class BakerCollector: Collector {
             }
             while heap.world.waitingForSafepoint { usleep(20) }  // let a pause take the gate
         }
-    }
-
-    // MARK: The flip and the end (world stopped, workers held)
-
-    private func flip(_ record: inout CycleRecord) {
-        record.heapAtTriggerBytes = heap.heapInUseBytes
-        record.planColumns["baker_k"] = String(k)
-        record.planColumns["read_barrier"] = readBarrier
-        heap.accounting.pointee.sample(heap.stats, force: true)
-        for r in heap.world.mutators { BumpAllocator.retire(r.ctx) }
-        inUseAtFlip = heap.heapInUseBytes
-        blackLargeBytes.pointee.store(0, ordering: .relaxed)
-        space.flip()
-        space.forEachFromBlock { condemned[$0] = condemnedFromSpace }
-        for b in largeFirstBlock..<condemnedCount { condemned[b] = 2 }
-        var roots = 0
-        let copier = pauseCopier
-        let hidden = Set(heap.debugObjectsHiddenFromMarker.map(\.raw))
-        var hiddenCopies = Set<UInt32>()
-        heap.updateRoots { raw, _ in
-            if raw != 0 { roots += 1 }
-            let copy = copier.pointee.forward(raw)
-            if !hidden.isEmpty && hidden.contains(raw) { hiddenCopies.insert(copy) }
-            return copy
-        }
-        if !hidden.isEmpty {  // the verifier's test hook: copied, never scanned
-            copier.pointee.dropGrey(hiddenCopies)
-            heap.debugObjectsHiddenFromMarker = heap.debugObjectsHiddenFromMarker.map { ObjectRef(raw: copier.pointee.forward($0.raw)) }
-        }
-        copier.pointee.flush()
-        record.planColumns["flip_roots"] = String(roots)
-        heap.accounting.pointee.trigger.store(Int.max, ordering: .relaxed)  // copying: no flip until the end
-        copying.store(true, ordering: .relaxed)
-        collectingFlag.pointee.store(1, ordering: .relaxed)  // seen by every mutator when the world restarts
-        if brooks { heap.barrierFlag.pointee.store(1, ordering: .relaxed) }
-    }
-
-    /// Ends the cycle (see the top of the file). `digestBefore`: the graph digest at the flip, when the
-    /// whole cycle ran in this pause (verify mode).
-    private func finish(_ record: inout CycleRecord, digestBefore: UInt64?) {
-        heap.accounting.pointee.sample(heap.stats, force: true)
-        record.heapAtMarkEndBytes = heap.heapInUseBytes
-        let copier = pauseCopier
-        for r in heap.world.mutators {
-            let state = r.ctx.planState(BakerMutatorState.self)
-            state.pointee.copier.flush()
-            state.pointee.copier.retireRegion()
-        }
-        if brooks {  // mutators may hold from-space references
-            let t0 = Clock.now()
-            heap.updateRoots { raw, _ in copier.pointee.forward(raw) }
-            record.rescanNs = Clock.now() &- t0
-        }
-        let before = copier.pointee.scannedBytes
-        copier.pointee.drain()
-        record.planColumns["end_pause_scan_bytes"] = String(copier.pointee.scannedBytes - before)
-        copier.pointee.retireRegion()
-        var counters = retiredLock.withLock { () -> CopyCounters in
-            let c = retired
-            retired = CopyCounters()
-            return c
-        }
-        counters.add(copier.pointee.takeCounters(), asAssist: false, inPause: true)
-        for i in gates.indices {
-            workerCopiers[i].retireRegion()
-            counters.add(workerCopiers[i].takeCounters(), asAssist: false)
-        }
-        for r in heap.world.mutators {
-            counters.add(r.ctx.planState(BakerMutatorState.self).pointee.copier.takeCounters(), asAssist: true)
-            record.barrierSlowPaths += r.ctx.pointee.barrierSlowCount
-            r.ctx.pointee.barrierSlowCount = 0
-        }
-        record.scanAssistBytes = counters.assistScanned
-        record.scanBackgroundBytes = counters.workerScanned
-        record.scanPauseBytes = counters.pauseScanned
-        record.markedObjects = counters.copiedObjects + counters.largeObjects
-        record.planColumns["copied_bytes"] = String(counters.copiedBytes)
-        record.planColumns["copied_objects"] = String(counters.copiedObjects)
-        record.planColumns["lost_copy_races"] = String(counters.lostRaces)
-        record.gcCPUNs &+= workerCPU.exchange(0, ordering: .relaxed)
-
-        if heap.configuration.verify {
-            let fromSpace: (UInt32) -> Bool = { [condemned] raw in condemned[Int(raw >> condemnedShift)] == condemnedFromSpace }
-            if let digestBefore {
-                heap.verifyMove(&record, digestBefore: digestBefore, isFreed: fromSpace)
-            } else {
-                let problems = MovingVerifier.verify(heap: heap, cycle: record.cycle, isFreed: fromSpace)
-                record.lostObjects += problems.count
-                heap.stats.record(lost: Array(problems.prefix(GCStats.lostDetailLimit)), count: problems.count)
-            }
-        }
-        heap.verifyMarks(&record, BakerMarks(condemned: condemned, los: los, largeGranule: heap.reservation.largeGranule))
-        let flip = los.flip()
-        record.recordFlip(flip)
-        space.releaseFromSpace()
-        condemned.update(repeating: 0, count: condemnedCount)
-        heap.barrierFlag.pointee.store(0, ordering: .relaxed)
-        collectingFlag.pointee.store(0, ordering: .relaxed)
-        copying.store(false, ordering: .relaxed)
-        running = nil
-        // Live: what was copied and the large objects reached. In use: that, plus what was allocated during
-        // the cycle (black: it survives the cycle unreached, as Baker's design has it).
-        let live = counters.copiedBytes + counters.largeBytes
-        let allocatedDuringCycle = max(0, record.heapAtMarkEndBytes - inUseAtFlip)
-        record.blackAllocatedBytes = allocatedDuringCycle
-        heap.finishCycle(&record, live: live, inUse: live + allocatedDuringCycle, utilization: 0)
-    }
-}
-
-/// A mutator's state under the baker plan.
-struct BakerMutatorState {
-    var copier: BakerCopier
-    let collector: Unmanaged<BakerCollector>
-    let k: Int
-    /// Scanning bytes owed from earlier steps (no grey object was free to take).
-    var debt = 0
-    /// Test hook (BakerCollector.debugSkipStoredValueForwarding).
-    let debugSkipStoredValueForwarding: Bool
-}
-
-/// What copiers did in a cycle, summed.
-struct CopyCounters {
-    var copiedBytes = 0, copiedObjects = 0, largeBytes = 0, largeObjects = 0, lostRaces = 0, wastedBytes = 0
-    var assistScanned = 0, workerScanned = 0, pauseScanned = 0
-
-    mutating func add(_ c: CopyCounters, asAssist: Bool, inPause: Bool = false) {
-        copiedBytes += c.copiedBytes
-        copiedObjects += c.copiedObjects
-        largeBytes += c.largeBytes
-        largeObjects += c.largeObjects
-        lostRaces += c.lostRaces
-        wastedBytes += c.wastedBytes
-        let scanned = c.assistScanned + c.workerScanned + c.pauseScanned
-        if inPause { pauseScanned += scanned } else if asAssist { assistScanned += scanned } else { workerScanned += scanned }
-    }
-}
-
-extension BakerCopier {
-    /// This copier's counters since the last call (scanned bytes as `assistScanned`; the caller files them).
-    mutating func takeCounters() -> CopyCounters {
-        defer {
-            copiedBytes = 0; copiedObjects = 0; scannedBytes = 0; largeBytes = 0; largeObjects = 0
-            lostRaces = 0; wastedBytes = 0
-        }
-        return CopyCounters(copiedBytes: copiedBytes, copiedObjects: copiedObjects, largeBytes: largeBytes,
-                            largeObjects: largeObjects, lostRaces: lostRaces, wastedBytes: wastedBytes,
-                            assistScanned: scannedBytes)
-    }
-}
-
-/// The baker plan's marks for the checkmark verifier: a reachable object must be out of from-space (a
-/// copy, or allocated in the cycle) or, large, reached.
-struct BakerMarks: MarkedObjects {
-    let condemned: UnsafeMutablePointer<UInt8>
-    let los: TreadmillSpace
-    let largeGranule: UInt32
-
-    func checkAndKeep(_ raw: UInt32, offset: Int, bytes: Int) -> Bool {
-        raw >= largeGranule ? !los.markReached(raw) : condemned[Int(raw >> condemnedShift)] != condemnedFromSpace
     }
 }
