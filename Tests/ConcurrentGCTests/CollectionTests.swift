@@ -19,8 +19,8 @@ final class CollectionTests: XCTestCase {
             // Each collection found the kept list (and little else) live. The treadmill's first cycles
             // allocated the list black, so its cells survive without being counted as reached.
             for c in heap.stats.cycles {
-                XCTAssertGreaterThanOrEqual(collector == .treadmill ? c.treadmillBlackCells : c.markedObjects, 10_000)
-                XCTAssertLessThan(c.markedBytes, 2 << 20)
+                XCTAssertGreaterThanOrEqual(collector == .treadmill ? c.treadmillBlackCells : c.markedObjects, 10_000, "\(collector)")
+                XCTAssertLessThan(c.markedBytes, 2 << 20, "\(collector) cycle \(c.cycle) (\(c.reason))")
             }
         }
     }

@@ -294,9 +294,11 @@ struct BumpAllocator {
     /// Retires both regions of a mutator (its owner leaving, or a collector with the world stopped): what
     /// they allocated is counted, black holes get their mark bits, and the next allocation takes a new hole.
     static func retire(_ ctx: UnsafeMutablePointer<MutatorContext>) {
-        if ctx.pointee.allocator == .blocks || ctx.pointee.allocator == .prefixed {  // whole blocks: no holes, no overflow
+        // Inside a verify-mode `withPayload` the fast paths are closed by switching the kind: the plan's is saved.
+        let kind = ctx.pointee.rawAccessDepth != 0 ? ctx.pointee.rawAccessSavedAllocator : ctx.pointee.allocator
+        if kind == .blocks || kind == .prefixed {  // whole blocks: no holes, no overflow
             let accounting = ctx.pointee.heap._withUnsafeGuaranteedRef { $0.accounting }
-            retireBlockRegion(ctx.pointee.allocator == .blocks ? tlabRegion(ctx) : prefixedRegion(ctx), accounting)
+            retireBlockRegion(kind == .blocks ? tlabRegion(ctx) : prefixedRegion(ctx), accounting)
             return
         }
         guard let space = ctx.pointee.bump.space else { return }

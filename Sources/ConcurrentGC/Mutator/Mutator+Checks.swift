@@ -95,6 +95,7 @@ extension Mutator {
     func enterRawAccess() {
         if ctx.pointee.rawAccessDepth == 0 {
             ctx.pointee.rawAccessSavedLimit = ctx.pointee.bump.tlab.limit
+            ctx.pointee.rawAccessSavedBlock = ctx.pointee.bump.tlab.block
             ctx.pointee.rawAccessSavedAllocator = ctx.pointee.allocator
             ctx.pointee.bump.tlab.limit = 0
             ctx.pointee.allocator = .bump
@@ -106,7 +107,8 @@ extension Mutator {
     func leaveRawAccess() {
         ctx.pointee.rawAccessDepth -= 1
         if ctx.pointee.rawAccessDepth == 0 {
-            ctx.pointee.bump.tlab.limit = ctx.pointee.rawAccessSavedLimit
+            // A collection inside (a test's handler let it go ahead) may have retired the region: then it stays closed.
+            if ctx.pointee.bump.tlab.block == ctx.pointee.rawAccessSavedBlock { ctx.pointee.bump.tlab.limit = ctx.pointee.rawAccessSavedLimit }
             ctx.pointee.allocator = ctx.pointee.rawAccessSavedAllocator
         }
     }

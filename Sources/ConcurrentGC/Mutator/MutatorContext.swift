@@ -90,6 +90,7 @@ struct MutatorContext {
     @usableFromInline var rawAccessDepth = 0
     /// The allocation fast paths' state while a `withPayload` body runs in verify mode (closed meanwhile).
     var rawAccessSavedLimit = 0
+    var rawAccessSavedBlock = -1
     var rawAccessSavedAllocator = AllocatorKind.bump
 
     let heap: Unmanaged<Heap>

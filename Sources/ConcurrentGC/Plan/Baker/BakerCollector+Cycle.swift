@@ -35,6 +35,7 @@ extension BakerCollector {
         record.planColumns["flip_roots"] = String(roots)
         heap.accounting.pointee.trigger.store(Int.max, ordering: .relaxed)  // copying: no flip until the end
         copying.store(true, ordering: .relaxed)
+        flipsStarted.add(1, ordering: .releasing)
         collectingFlag.pointee.store(1, ordering: .relaxed)  // seen by every mutator when the world restarts
         if brooks { heap.barrierFlag.pointee.store(1, ordering: .relaxed) }
     }

@@ -51,6 +51,8 @@ final class BakerCollector: Collector {
     let wake = Monitor()
     let threads = DispatchGroup()
     let stopping = Atomic<Bool>(false)
+    /// Flips so far (a full collection is done once a cycle that flipped after its request has ended).
+    let flipsStarted = Atomic<Int>(0)
     /// True from a flip to the end of its cycle.
     let copying = Atomic<Bool>(false)
     /// 1 from a flip to the end of its cycle, for the allocators (AllocationWhileMarking.collecting): the
@@ -204,10 +206,17 @@ final class BakerCollector: Collector {
     }
 
     /// Ends a running cycle, then collects the whole heap in one pause (flip, copy, end).
+    /// Done early if a cycle that flipped after the request has ended meanwhile (someone else collected).
     func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
-        let requestNs = heap.stats.elapsed()
-        guard let timeToSafepoint = heap.world.stop(requester: requester) else { return }
-        guard heap.completedCycles == observedCycle || copying.load(ordering: .relaxed) else {
+        let flipsBefore = flipsStarted.load(ordering: .acquiring)
+        var requestNs = heap.stats.elapsed()
+        var stopped = heap.world.stop(requester: requester)
+        while stopped == nil {  // another thread stopped the world (and this one waited): look again
+            requestNs = heap.stats.elapsed()
+            stopped = heap.world.stop(requester: requester)
+        }
+        let timeToSafepoint = stopped!
+        if flipsStarted.load(ordering: .relaxed) > flipsBefore && !copying.load(ordering: .relaxed) {
             heap.world.start(requester: requester)
             return
         }
