@@ -12,8 +12,11 @@ public struct ObjectRef: Hashable, Comparable, CustomStringConvertible {
     @inlinable @inline(__always)
     public init(raw: UInt32) { self.raw = raw }
 
-    /// The null reference.
-    public static let null = ObjectRef(raw: 0)
+    /// The null reference. A computed constant, not a stored global: a stored one is initialized lazily
+    /// (swift_once) on first use, a call on the fast paths and, under ThreadSanitizer, a place where every
+    /// mutator thread was seen stuck at once.
+    @inlinable
+    public static var null: ObjectRef { @inline(__always) get { ObjectRef(raw: 0) } }
 
     /// True when this is the null reference.
     @inlinable @inline(__always)
