@@ -61,6 +61,9 @@ final class ImmixSpace {
     /// The epoch the marker writes. Equal to `liveEpoch` except while a mark is in progress, when lines
     /// carrying either epoch count as used, so a concurrent marker and an allocator never disagree.
     @exclusivity(unchecked) private(set) var markEpoch: UInt8 = 1
+    /// `markEpoch` read under the monitor, for threads that run while a pause may start a new epoch
+    /// (a background marker being set up).
+    var currentMarkEpoch: UInt8 { monitor.withLock { markEpoch } }
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
          blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool, copyReserveBlocks: Int = 0) {

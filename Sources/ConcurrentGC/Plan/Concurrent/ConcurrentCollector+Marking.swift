@@ -10,7 +10,7 @@ import Synchronization
 extension ConcurrentCollector {
     /// A marker for this cycle, connected to the pool (its epoch comes with the pool's work).
     func poolMarker() -> Marker<ImmixMarkPolicy> {
-        Marker(base: heap.base, policy: spaces.markPolicy(epoch: spaces.immix.markEpoch), pool: markPool)
+        Marker(base: heap.base, policy: spaces.markPolicy(epoch: spaces.immix.currentMarkEpoch), pool: markPool)
     }
 
     /// Scans up to `budget` bytes of grey objects from the pool, counting them in `counter`. Returns the
