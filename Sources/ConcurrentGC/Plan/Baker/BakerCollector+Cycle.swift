@@ -13,7 +13,6 @@ extension BakerCollector {
         heap.accounting.pointee.sample(heap.stats, force: true)
         for r in heap.world.mutators { BumpAllocator.retire(r.ctx) }
         inUseAtFlip = heap.heapInUseBytes
-        blackLargeBytes.pointee.store(0, ordering: .relaxed)
         space.flip()
         space.forEachFromBlock { condemned[$0] = condemnedFromSpace }
         for b in largeFirstBlock..<condemnedCount { condemned[b] = 2 }

@@ -42,8 +42,6 @@ final class BakerCollector: Collector {
     let condemned: UnsafeMutablePointer<UInt8>
     let condemnedCount: Int
     let largeFirstBlock: Int
-    /// Bytes of large objects allocated black during the cycle (the large-object allocator adds them).
-    let blackLargeBytes = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: 1)
     /// The collector's copier (pauses) and each background worker's.
     let pauseCopier: UnsafeMutablePointer<BakerCopier>
     let workerCopiers: UnsafeMutablePointer<BakerCopier>
@@ -86,7 +84,6 @@ final class BakerCollector: Collector {
         largeFirstBlock = heap.reservation.largeStart >> HeapGeometry.blockShift
         condemned = .allocate(capacity: condemnedCount)
         condemned.initialize(repeating: 0, count: condemnedCount)
-        blackLargeBytes.initialize(to: Atomic(0))
         collectingFlag.initialize(to: Atomic(0))
         let workers = max(0, heap.configuration.markWorkers)
         gates = (0..<workers).map { _ in Monitor() }
@@ -106,7 +103,6 @@ final class BakerCollector: Collector {
         for i in gates.indices { workerCopiers[i].free() }
         workerCopiers.deallocate()
         condemned.deallocate()
-        blackLargeBytes.deallocate()
         collectingFlag.deallocate()
     }
 
@@ -130,7 +126,7 @@ final class BakerCollector: Collector {
         ctx.pointee.bump.copySpace = .passUnretained(space)
         ctx.pointee.bump.largeObjects = .passUnretained(los)
         ctx.pointee.bump.stepWhileCopying = BakerCollector.stepBytes
-        ctx.pointee.whileMarking = AllocationWhileMarking(black: true, blackBytes: blackLargeBytes, assist: BakerCollector.assist,
+        ctx.pointee.whileMarking = AllocationWhileMarking(black: true, assist: BakerCollector.assist,
                                                           collecting: collectingFlag)
         let state = UnsafeMutablePointer<BakerMutatorState>.allocate(capacity: 1)
         state.initialize(to: BakerMutatorState(copier: makeCopier(), collector: .passUnretained(self), k: k,
