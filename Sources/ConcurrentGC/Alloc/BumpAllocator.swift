@@ -132,7 +132,9 @@ struct BumpAllocator {
     static func allocateLarge(_ m: Mutator, header: ObjectHeader, heap: Heap, prefix: Int = 0) throws(HeapError) -> ObjectRef {
         let cell = try LargeObjectAllocator.allocate(m, bytes: header.bytes + prefix, heap: heap)
         if prefix > 0 { (m.ctx.pointee.base + cell.offset).storeBytes(of: UInt64(ObjectRef(offset: cell.offset + prefix).raw), as: UInt64.self) }
-        return m.initializeObject(at: cell.offset + prefix, header: header, bodyIsZero: cell.fresh)
+        let object = m.initializeObject(at: cell.offset + prefix, header: header, bodyIsZero: cell.fresh)
+        m.ctx.pointee.remembering.noteBornOld(object.raw, bytes: header.bytes)
+        return object
     }
 
     static func tlabRegion(_ ctx: UnsafeMutablePointer<MutatorContext>) -> UnsafeMutablePointer<BumpRegion> {

@@ -25,6 +25,9 @@ final class BlockPool: @unchecked Sendable {
         self.accounting = accounting
     }
 
+    /// Blocks below this index have been handed out at some time (a card table's scan ends here).
+    var highWaterBlock: Int { monitor.withLock { highWater } }
+
     /// A block for a space: a released one, else a never-used one if the commit limit allows (the held
     /// back copy reserve too, with `usingReserve`); nil when neither is left.
     func acquire(usingReserve: Bool = false) -> Int? {

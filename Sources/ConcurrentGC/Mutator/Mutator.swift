@@ -115,8 +115,9 @@ public struct Mutator {
         return brooksCurrent(a) == brooksCurrent(b)
     }
 
-    /// Writes reference field `index` of `object`, through the plan's barrier while it is on (which gets
-    /// the object the store goes to: `object`, or under Brooks its current copy).
+    /// Writes reference field `index` of `object`: a generational plan's remembered-set barrier records it
+    /// (inline), and the plan's marking barrier takes it while it is on (which gets the object the store
+    /// goes to: `object`, or under Brooks its current copy).
     @inlinable @inline(__always)
     public func store(_ object: ObjectRef, _ index: Int, _ value: ObjectRef) {
         var target = object
@@ -125,6 +126,7 @@ public struct Mutator {
             target = current(object)
         }
         let slot = field(target, index)
+        if ctx.pointee.remembering.mode != .none && value.raw != 0 { remember(target) }
         if _slowPath(ctx.pointee.barrierFlag.pointee.load(ordering: .relaxed) != 0) {
             ctx.pointee.writeBarrierSlow(UnsafeMutableRawPointer(ctx), UnsafeMutableRawPointer(slot), target.raw, value.raw)
             return

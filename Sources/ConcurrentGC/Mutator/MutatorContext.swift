@@ -69,6 +69,8 @@ struct MutatorContext {
     @usableFromInline let barrierFlag: UnsafeMutablePointer<Atomic<UInt32>>
     /// The plan's barrier slow path (a plain store until the plan installs its own).
     @usableFromInline var writeBarrierSlow: WriteBarrierSlowPath
+    /// The remembered-set barrier of a generational plan (Barrier/RememberedSetBarrier.swift); off otherwise.
+    @usableFromInline var remembering = RememberingBarrier()
     /// How loads and accesses go (plain, Baker's check, Brooks' indirection); set with `setReadBarrier`.
     @usableFromInline private(set) var readBarrier = ReadBarrierMode.none
     /// The one byte the access fast paths test: `readBarrier`'s raw value, plus `verifyBit` in verify
@@ -148,6 +150,7 @@ final class MutatorRecord {
     /// Frees the context; the record must be unregistered and the plan's state freed.
     func destroy() {
         ctx.pointee.roots.free()
+        ctx.pointee.remembering.log.free()
         ctx.deinitialize(count: 1)
         ctx.deallocate()
     }

@@ -28,13 +28,18 @@ extension Heap {
     /// measurements (`utilization` is the GC CPU share while marking); else GOGC percent of `live` may be
     /// allocated on top of what is in use. Fills the record's live, root, pacer and trigger columns,
     /// publishes the counters and samples the heap.
-    func finishCycle(_ record: inout CycleRecord, live: Int, inUse: Int, utilization: Double, idleUtilization: Double = 0) {
+    /// A plan that schedules its own collections (a generational plan's minors) passes `nextTrigger`.
+    func finishCycle(_ record: inout CycleRecord, live: Int, inUse: Int, utilization: Double, idleUtilization: Double = 0,
+                     nextTrigger: Int? = nil) {
         let roots = rootBytes
         record.stackBytes = roots.stacks
         record.globalsBytes = roots.globals
         record.markedBytes = live
         let next: Int
-        if let driver = pacerDriver {
+        if let nextTrigger {
+            record.pacer = "gogc"
+            next = nextTrigger
+        } else if let driver = pacerDriver {
             let m = CycleMeasurement(heapMarked: live, heapAtTrigger: record.heapAtTriggerBytes, heapPeak: record.heapAtMarkEndBytes,
                                      heapScanWork: record.scanBackgroundBytes + record.scanAssistBytes + record.scanPauseBytes,
                                      stackScanWork: roots.stacks, globalsScanWork: roots.globals,

@@ -16,12 +16,14 @@ final class MarkRegion {
     let immix: ImmixSpace
     let los: TreadmillSpace
 
-    /// The spaces of a plan; a moving plan (immix) keeps `copyReserveBlocks` spare blocks for its copies.
-    init(heap: Heap, copyReserveBlocks: Int = 0) {
+    /// The spaces of a plan; a moving plan (immix) keeps `copyReserveBlocks` spare blocks for its copies, a
+    /// generational one keeps its marks (`stickyMarks`, ImmixSpace.swift).
+    init(heap: Heap, copyReserveBlocks: Int = 0, stickyMarks: Bool = false) {
         self.heap = heap
         immix = ImmixSpace(base: heap.base, blockCount: heap.reservation.blockCount, markBitmap: heap.markBitmap,
                            lineMarks: heap.lineMarks, blocks: heap.blocks, accounting: heap.accounting,
-                           poison: heap.configuration.verify, copyReserveBlocks: copyReserveBlocks)
+                           poison: heap.configuration.verify, copyReserveBlocks: copyReserveBlocks,
+                           stickyMarks: stickyMarks)
         los = TreadmillSpace(largeObjectsOf: heap)
     }
 
@@ -55,7 +57,7 @@ final class MarkRegion {
     /// The whole mark in a pause (world stopped, buffers retired, `policy` of the epoch just begun): one
     /// marker from every root, nothing moved. Fills the record's marked objects and scan work; returns
     /// the live bytes.
-    func markInPause(_ record: inout CycleRecord, policy: ImmixMarkPolicy) -> Int {
+    func markInPause<Policy: MarkPolicy>(_ record: inout CycleRecord, policy: Policy) -> Int {
         var marker = Marker(base: heap.base, policy: policy)
         for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
         heap.forEachRoot { raw, _ in marker.markRoot(raw) }

@@ -13,6 +13,16 @@ extension Heap {
     func collectInOnePause(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int,
                            collector: CollectorKind, pauseKind: PauseKind,
                            _ collect: (inout CycleRecord) -> Int) {
+        collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle, collector: collector) { record in
+            let live = collect(&record)
+            return OnePauseOutcome(live: live, inUse: live, nextTrigger: nil, pauseKind: pauseKind)
+        }
+    }
+
+    /// The frame itself, for a plan that decides in the pause what kind of collection it runs (a
+    /// generational plan: minor or major) and what is in use after it and when the next one starts.
+    func collectInOnePause(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int,
+                           collector: CollectorKind, _ collect: (inout CycleRecord) -> OnePauseOutcome) {
         let requestNs = stats.elapsed()
         guard let timeToSafepoint = world.stop(requester: requester) else { return }
         let cycle = completedCycles
@@ -29,20 +39,30 @@ extension Heap {
         let roots = rootBytes
         _ = pacerDriver?.startCycle(heapLive: record.heapAtTriggerBytes, stackBytes: roots.stacks, globalsBytes: roots.globals)
 
-        let live = collect(&record)
+        let outcome = collect(&record)
 
         // The whole trace is in the pause: the utilization is the collecting thread's share of the processors.
-        finishCycle(&record, live: live, inUse: live,
-                    utilization: min(0.99, 1 / Double(pacerDriver?.procs ?? configuration.processors)))
+        finishCycle(&record, live: outcome.live, inUse: outcome.inUse,
+                    utilization: min(0.99, 1 / Double(pacerDriver?.procs ?? configuration.processors)),
+                    nextTrigger: outcome.nextTrigger)
         publishCompletedCycle(cycle + 1)
         let cpu = Clock.threadCPU() &- cpuStart
         let endNs = stats.elapsed()
         world.start(requester: requester)
         record.endNs = endNs
         record.gcCPUNs = cpu
-        recordCycle(record, pauses: [PauseRecord(cycle: cycle + 1, kind: pauseKind, startNs: requestNs,
+        recordCycle(record, pauses: [PauseRecord(cycle: cycle + 1, kind: outcome.pauseKind, startNs: requestNs,
                                                  timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs)])
     }
+}
+
+/// What a one-pause collection found: the live bytes, the bytes in use after it, the next trigger if the
+/// plan sets it itself (nil: the pacer's, or GOGC over `live`), and the kind of its pause.
+struct OnePauseOutcome {
+    var live: Int
+    var inUse: Int
+    var nextTrigger: Int?
+    var pauseKind: PauseKind
 }
 
 /// A plan whose every collection is one pause: the trigger and a full collection start the same

@@ -24,6 +24,13 @@
 // copies take spare blocks without that limit (`acquireCopyBlock`). At the end of every mark the census
 // (ImmixBlockCensus.swift) counts each block's live lines and holes: heap.csv's fragmentation, and the
 // statistics the next defragmenting collection picks its candidates from.
+//
+// Sticky marks (the generational plans, `stickyMarks`): the mark bitmap is not cleared by sweeping, so an
+// object marked by any collection since the last full one stays marked: it is old (Demers et al. 1990).
+// A minor collection (`prepareForMinor`) keeps the epoch, so the lines of old objects stay live and the
+// lines of young survivors get the same epoch; only a full collection (`prepareForMark`) clears the
+// bitmaps of every block and starts a new epoch. Bits in free lines are always clear (a marked object's
+// lines are all marked), so a young object allocated into a hole starts unmarked.
 
 /// What sweeping found in a block.
 enum SweepResult { case free, recyclable, full }
@@ -45,6 +52,8 @@ final class ImmixSpace {
     let copyReserveBlocks: Int
     /// Each block's live lines and holes at the end of the last mark.
     let census: ImmixBlockCensus
+    /// Marks stick: sweeping leaves the bitmaps alone (see the top of the file).
+    let stickyMarks: Bool
 
     private let monitor = Monitor()
     // Under `monitor`, which gives the exclusivity (no dynamic check needed):
@@ -66,7 +75,8 @@ final class ImmixSpace {
     var currentMarkEpoch: UInt8 { monitor.withLock { markEpoch } }
 
     init(base: UnsafeMutableRawPointer, blockCount: Int, markBitmap: MarkBitmap, lineMarks: LineMarkTable,
-         blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool, copyReserveBlocks: Int = 0) {
+         blocks: BlockPool, accounting: UnsafeMutablePointer<HeapAccounting>, poison: Bool, copyReserveBlocks: Int = 0,
+         stickyMarks: Bool = false) {
         self.base = base
         self.markBitmap = markBitmap
         self.lineMarks = lineMarks
@@ -74,6 +84,7 @@ final class ImmixSpace {
         self.accounting = accounting
         self.poison = poison
         self.copyReserveBlocks = copyReserveBlocks
+        self.stickyMarks = stickyMarks
         census = ImmixBlockCensus(blockCount: blockCount)
         state = Array(repeating: .unused, count: blockCount)
         holdBackReserve()
@@ -233,7 +244,8 @@ final class ImmixSpace {
             // Blocks the census found empty are free without a sweep (a defragmenting mark can copy
             // into them at once); the others only need their bitmaps cleared.
             for b in takeUnsweptEmptyBlocks() { file(Int(b), .free) }
-            for b in unsweptBlocks { clearBitmap(of: Int(b)) }
+            // Sticky marks: swept blocks kept their bits too; a full mark starts from none.
+            for b in stickyMarks ? ownBlocks : unsweptBlocks { clearBitmap(of: Int(b)) }
             if markEpoch == UInt8.max {
                 // Wrap-around (once every 254 cycles): renumber so that no stale byte can equal a
                 // future epoch. Lines live now become epoch 1, everything else 0 ("never marked").
@@ -250,6 +262,20 @@ final class ImmixSpace {
             }
             return markEpoch
         }
+    }
+
+    /// A minor collection of sticky marks begins (world stopped): the blocks known empty are filed free;
+    /// the epoch stays, so old objects' lines stay live. Returns the epoch the marker writes.
+    func prepareForMinor() -> UInt8 {
+        monitor.withLock {
+            for b in takeUnsweptEmptyBlocks() { file(Int(b), .free) }
+            return markEpoch
+        }
+    }
+
+    /// Calls `body` with every block this space holds (world stopped).
+    func forEachBlock(_ body: (Int) -> Void) {
+        monitor.withLock { for b in ownBlocks { body(Int(b)) } }
     }
 
     /// Called with the world stopped after marking, before `releaseAfterMark`: the census of every block
@@ -302,7 +328,7 @@ final class ImmixSpace {
                     .initializeMemory(as: UInt8.self, repeating: 0xFB, count: HeapGeometry.lineBytes)
             }
         }
-        clearBitmap(of: block)
+        if !stickyMarks { clearBitmap(of: block) }
         if freeLines == HeapGeometry.linesPerBlock { return .free }
         return freeLines > 0 ? .recyclable : .full
     }

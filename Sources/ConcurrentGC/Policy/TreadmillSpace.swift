@@ -292,6 +292,10 @@ final class TreadmillSpace: @unchecked Sendable {
         return true
     }
 
+    /// Pages of the large-object region ever handed to a class (from its start): no large object lies
+    /// beyond them (a card table's scan ends there).
+    var largePagesUsed: Int { regionLock.withLock { regions.bumpPage } }
+
     /// First fit among the freed page ranges, else the bump pointer.
     private func takePages(_ pages: Int) -> Int? {
         let accounting = self.accounting
