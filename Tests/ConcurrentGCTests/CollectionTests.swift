@@ -18,8 +18,12 @@ final class CollectionTests: XCTestCase {
             XCTAssertEqual(heap.stats.lostObjectCount, 0)
             // Each collection found the kept list (and little else) live. The treadmill's first cycles
             // allocated the list black, so its cells survive without being counted as reached.
-            for c in heap.stats.cycles {
+            // A generational plan's minor collection marks (or promotes) the young survivors only: the
+            // list is old after the first collection.
+            for c in heap.stats.cycles where c.planColumns["generation"] != "minor" {
                 XCTAssertGreaterThanOrEqual(collector == .treadmill ? c.treadmillBlackCells : c.markedObjects, 10_000, "\(collector)")
+            }
+            for c in heap.stats.cycles {
                 XCTAssertLessThan(c.markedBytes, 2 << 20, "\(collector) cycle \(c.cycle) (\(c.reason))")
             }
         }

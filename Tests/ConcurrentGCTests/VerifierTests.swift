@@ -8,7 +8,7 @@ final class VerifierTests: XCTestCase {
     /// freed. Under the treadmill the hidden object's cell is blackened without a scan: it survives (a
     /// cell has no lines), and only the child it alone references is lost. Under semispace the hidden
     /// object is copied but not scanned: the child is never copied, which the moving verifier reports
-    /// (about to be freed) and the checkmark too (lost).
+    /// (about to be freed) and the checkmark too (lost). Under gencopy both of these happen (below).
     func testCheckmarkReportsAnObjectTheCollectorMissed() throws {
         for collector in CollectorKind.allCases {
             let heap = try makeHeap(collector, verify: true)
@@ -20,8 +20,12 @@ final class VerifierTests: XCTestCase {
                 heap.debugHideFromMarker(hidden)
                 m.collect()
                 let moved = m[parent]  // the hidden object's reference now (a copying plan moved it)
-                let expected = collector == .treadmill ? 1 : 2
-                XCTAssertEqual(heap.stats.lostObjectCount, expected, "\(collector)")
+                // gencopy's explicit collection is a major one: its nursery promotion copies the hidden
+                // object without scanning it (the moving verifier: the child about to be freed; the child
+                // is then rescued), and its mark of the mature space marks the hidden object without
+                // scanning it (the checkmark: the child and the hidden object's lines, as under stw).
+                let expected = collector == .treadmill ? 1 : collector == .gencopy ? 3 : 2
+                XCTAssertEqual(heap.stats.lostObjectCount, expected, "\(collector): \(heap.stats.lostObjects.map(\.problem))")
                 let childReport = heap.stats.lostObjects.first { $0.object == lost }
                 XCTAssertEqual(childReport?.parent, moved, "\(collector)")
                 XCTAssertEqual(childReport?.field, 1)

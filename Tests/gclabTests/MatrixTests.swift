@@ -47,11 +47,12 @@ final class MatrixTests: XCTestCase {
     /// The columns of a matrix summary.csv, as documented in results/README.md.
     static let documentedColumns = [
         "run_id", "repeat", "workload", "scale", "collector", "barrier", "mark_workers", "roots", "incremental_k", "treadmill_k",
-        "defrag_reserve", "baker_k", "read_barrier",
+        "defrag_reserve", "baker_k", "read_barrier", "nursery", "remset", "card_bytes",
         "pacer", "threads", "seed", "gogc",
         "heap_max_bytes", "verify", "heap", "heap_minimum_bytes", "unsafe", "status", "wall_ns", "allocated_bytes",
         "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns", "pause_p95_ns",
-        "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes", "peak_committed_bytes",
+        "pause_p99_ns", "pause_max_ns", "minor_collections", "major_collections", "minor_pause_p50_ns",
+        "minor_pause_p99_ns", "minor_pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes", "peak_committed_bytes",
         "peak_over_goal_mean", "gc_cpu_fraction", "assist_fraction", "mmu_1ms", "mmu_10ms", "mmu_100ms", "lost_objects", "reason",
     ]
 

@@ -186,6 +186,28 @@ extension CycleRecord {
     }
 }
 
+/// A generational plan's major marking: the mark-region plans', and under object remembering every object
+/// it marks is unlogged (old).
+struct GenerationalMajorPolicy: MarkPolicy {
+    var immix: ImmixMarkPolicy
+    let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
+
+    var epoch: UInt8 {
+        get { immix.epoch }
+        set { immix.epoch = newValue }
+    }
+
+    @inline(__always)
+    func attempt(_ raw: UInt32) -> Bool {
+        guard immix.attempt(raw) else { return false }
+        if let unlogged { unlogged[Int(raw &>> 6)].bitwiseOr(1 &<< UInt64(raw & 63), ordering: .relaxed) }
+        return true
+    }
+
+    @inline(__always)
+    func scanning(_ raw: UInt32, offset: Int, bytes: Int) { immix.scanning(raw, offset: offset, bytes: bytes) }
+}
+
 /// `x` with four decimals, without Foundation.
 private func format4(_ x: Double) -> String {
     let scaled = Int((x * 10_000).rounded())

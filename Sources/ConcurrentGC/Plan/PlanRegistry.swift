@@ -4,7 +4,7 @@
 
 extension CollectorKind {
     /// Every collector, in the order `gclab list` shows them.
-    public static let allCases: [CollectorKind] = [.stw, .concurrent, .treadmill, .semispace, .immix, .baker, .sticky]
+    public static let allCases: [CollectorKind] = [.stw, .concurrent, .treadmill, .semispace, .immix, .baker, .sticky, .gencopy]
 
     /// The collector called `name`, if any.
     public init?(name: String) {

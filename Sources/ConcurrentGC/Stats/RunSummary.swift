@@ -15,6 +15,12 @@ public struct RunSummary: Sendable {
     /// Mean of the heap samples' in-use size.
     public var meanHeapBytes = 0
     public var lostObjects = 0
+    /// Pauses of a generational plan's minor and major collections (`PauseKind.minor`, `.major`).
+    public var minorCollections = 0
+    public var majorCollections = 0
+    public var minorPauseP50Ns: UInt64 = 0
+    public var minorPauseP99Ns: UInt64 = 0
+    public var minorPauseMaxNs: UInt64 = 0
 
     /// Summarizes `stats`.
     public init(stats: GCStats) {
@@ -32,6 +38,12 @@ public struct RunSummary: Sendable {
         let samples = stats.heapSamples
         meanHeapBytes = samples.isEmpty ? 0 : samples.reduce(0) { $0 + $1.heapInUseBytes } / samples.count
         lostObjects = stats.lostObjectCount
+        let minors = stats.pauses.filter { $0.kind == .minor }.map(\.durationNs).sorted()
+        minorCollections = minors.count
+        majorCollections = stats.pauses.count { $0.kind == .major }
+        minorPauseP50Ns = RunSummary.percentile(minors, 0.50)
+        minorPauseP99Ns = RunSummary.percentile(minors, 0.99)
+        minorPauseMaxNs = minors.last ?? 0
     }
 
     /// Nearest-rank percentile of sorted values (0 when empty).

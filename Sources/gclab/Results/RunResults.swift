@@ -42,7 +42,8 @@ enum RunResults {
         ["workload", "scale", "collector", "barrier", "mark_workers"] + CollectorKind.allPlanOptions.map(\.columnName)
             + ["pacer", "threads", "seed", "gogc", "heap_max_bytes", "verify",
                "status", "wall_ns", "allocated_bytes", "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns",
-               "pause_p50_ns", "pause_p95_ns", "pause_p99_ns", "pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes",
+               "pause_p50_ns", "pause_p95_ns", "pause_p99_ns", "pause_max_ns", "minor_collections", "major_collections",
+               "minor_pause_p50_ns", "minor_pause_p99_ns", "minor_pause_max_ns", "gc_cpu_ns", "peak_heap_bytes", "mean_heap_bytes",
                "peak_committed_bytes", "peak_over_goal_mean", "gc_cpu_fraction", "assist_fraction", "mmu_1ms", "mmu_10ms",
                "mmu_100ms", "lost_objects"]
     }
@@ -59,6 +60,12 @@ enum RunResults {
          "next_heap_goal_bytes", "stack_bytes", "globals_bytes",
          "treadmill_free_cells", "treadmill_black_cells", "treadmill_grey_cells", "treadmill_white_cells"]
             + collector.traits.cycleColumns
+    }
+
+    /// summary.csv's minor and major collection columns: `n/a` for a plan without minor collections.
+    static func generationalColumns(_ collector: CollectorKind, _ s: RunSummary) -> [CustomStringConvertible] {
+        guard collector.traits.pauseKinds.contains(.minor) else { return Array(repeating: "n/a", count: 5) }
+        return [s.minorCollections, s.majorCollections, s.minorPauseP50Ns, s.minorPauseP99Ns, s.minorPauseMaxNs]
     }
 
     /// Writes all files of a run into `directory` (created if needed).
@@ -114,7 +121,9 @@ enum RunResults {
                      + config.planOptions.map(\.value) as [CustomStringConvertible]
                      + [config.pacer, config.threads, config.seed, config.gogc, config.heapMaxBytes, config.verify ? 1 : 0, status, wallNs, heap.allocatedBytes, allocationRate,
                       summary.gcCycles, summary.pauseCount, summary.pauseTotalNs, summary.pauseP50Ns, summary.pauseP95Ns,
-                      summary.pauseP99Ns, summary.pauseMaxNs, summary.gcCPUNs, heap.peakHeapBytes, summary.meanHeapBytes,
+                      summary.pauseP99Ns, summary.pauseMaxNs] as [CustomStringConvertible]
+                     + generationalColumns(config.collector, summary)
+                     + [summary.gcCPUNs, heap.peakHeapBytes, summary.meanHeapBytes,
                       heap.peakCommittedBytes, String(format: "%.4f", peakOverGoal), String(format: "%.4f", gcCPUFraction),
                       String(format: "%.4f", assistFraction),
                       String(format: "%.4f", mmu[0]), String(format: "%.4f", mmu[1]), String(format: "%.4f", mmu[2]),

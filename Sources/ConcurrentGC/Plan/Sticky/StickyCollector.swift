@@ -88,7 +88,7 @@ final class StickyCollector: GenerationalCollector {
     /// A major collection: stw's, with every old mark cleared first. Returns the live bytes.
     private func major(_ record: inout CycleRecord) -> Int {
         if remset.mode == .object { spaces.immix.forEachBlock { remset.clearUnlogged(block: $0) } }
-        let policy = StickyMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged?.words)
+        let policy = GenerationalMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged?.words)
         let live = spaces.markInPause(&record, policy: policy)
         record.recordMajor(promoted: 0)
         heap.verifyMarks(&record, spaces.marks)
@@ -116,28 +116,6 @@ struct StickyMinorPolicy: MarkPolicy {
 
     @inline(__always)
     func scanning(_ raw: UInt32, offset: Int, bytes: Int) { lineMarks.markObject(offset: offset, size: bytes, epoch: epoch) }
-}
-
-/// A major collection's marking: the mark-region plans', and under object remembering every object it
-/// marks is unlogged (old).
-struct StickyMajorPolicy: MarkPolicy {
-    var immix: ImmixMarkPolicy
-    let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
-
-    var epoch: UInt8 {
-        get { immix.epoch }
-        set { immix.epoch = newValue }
-    }
-
-    @inline(__always)
-    func attempt(_ raw: UInt32) -> Bool {
-        guard immix.attempt(raw) else { return false }
-        if let unlogged { unlogged[Int(raw &>> 6)].bitwiseOr(1 &<< UInt64(raw & 63), ordering: .relaxed) }
-        return true
-    }
-
-    @inline(__always)
-    func scanning(_ raw: UInt32, offset: Int, bytes: Int) { immix.scanning(raw, offset: offset, bytes: bytes) }
 }
 
 /// The verifier's view after a minor collection: a small object survives if it is marked with its lines

@@ -12,9 +12,9 @@ extension CollectorKind {
             t.options = GenerationalOptions.all
             t.pauseKinds = [.minor, .major]
             t.cycleColumns = GenerationalOptions.cycleColumns
-            t.refusal = GenerationalOptions.refusal
+            t.refusal = { GenerationalOptions.refusal($0) }
             t.hasUnsafeOption = true
-            t.unsafeReason = GenerationalOptions.unsafeReason
+            t.unsafeReason = { GenerationalOptions.unsafeReason($0) }
             return t
         }(),
         make: { StickyCollector(heap: $0) })
