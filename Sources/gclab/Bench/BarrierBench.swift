@@ -7,6 +7,11 @@
 // pass every target is marked (or grey), so the figure is the steady-state cost of a store while a mark
 // runs (the call into the plan's slow path, the atomic exchange of yuasa/hybrid, Steele's fence, the
 // colour checks), not of greying.
+//
+// Then the remembered-set barriers of the generational plans (each `--remset` value of each plan that takes
+// one), with the stores' sources young (allocated since the last collection) and old (after a full
+// collection). The figure is the steady state too: a card already dirty is only read, an old object
+// already logged only tested; what draining the set costs is in cycles.csv (`remset_scan_ns`).
 
 import ConcurrentGC
 import Foundation
@@ -59,6 +64,44 @@ enum BarrierBench {
             print("  " + kind.name.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + barrier.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                   + String(format: "  %5.2f ns (%+5.2f)          %5.2f ns (%+5.2f)", offNs, offNs - base, onNs, onNs - base))
           }
+        }
+        try runRememberedSets(stores: stores, repeats: repeats, base: base)
+    }
+
+    /// The remembered-set barriers: ns per store with young and with old sources, per plan and `--remset`.
+    static func runRememberedSets(stores: Int, repeats: Int, base: Double) throws {
+        let kinds = CollectorKind.allCases.filter { $0.traits.options.contains(GenerationalOptions.remset) }
+        guard !kinds.isEmpty, case .choice(let modes) = GenerationalOptions.remset.domain else { return }
+        print("  collector   remset      young source (extra)     old source (extra)")
+        for kind in kinds {
+            for mode in modes {
+                var config = HeapConfiguration()
+                config.collector = kind
+                config.set(GenerationalOptions.remset, .choice(mode))
+                config.allowUnsafe = true
+                config.minimumTriggerBytes = 1 << 29  // no collection but the one asked for
+                config.set(GenerationalOptions.nursery, .integer(64 << 20))
+                let heap = try Heap(configuration: config)
+                let young = SharedBox<[Double]>([]), old = SharedBox<[Double]>([])
+                try MutatorThreads.run(heap: heap, count: 1) { m, _ in
+                    let table = m.pushRoot(try m.allocate(shape: 1, referenceCount: objects, payloadBytes: 0))
+                    for i in 0..<objects { m.store(m[table], i, try m.allocate(shape: 2, referenceCount: fields, payloadBytes: 0)) }
+                    func measure(into box: SharedBox<[Double]>) {
+                        // Reload the references: a collection may have moved the objects.
+                        let refs = (0..<objects).map { m.load(m[table], $0) }
+                        refs.withUnsafeBufferPointer { refs in
+                            for _ in 0..<repeats { box.value.append(Double(storeLoop(m, refs, stores)) / Double(stores)) }
+                        }
+                    }
+                    measure(into: young)
+                    m.collect()  // a full collection: every object is old now
+                    measure(into: old)
+                }
+                let youngNs = BenchCommand.median(young.value), oldNs = BenchCommand.median(old.value)
+                heap.finish()
+                print("  " + kind.name.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + mode.padding(toLength: 10, withPad: " ", startingAt: 0)
+                      + String(format: "  %5.2f ns (%+5.2f)          %5.2f ns (%+5.2f)", youngNs, youngNs - base, oldNs, oldNs - base))
+            }
         }
     }
 
