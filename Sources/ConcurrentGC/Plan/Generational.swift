@@ -96,17 +96,32 @@ struct GenerationSchedule {
         return .minor
     }
 
+    /// A minor collection might not fit (the third case of the rule).
+    var nearLimit: Bool { matureBytes + 2 * nurseryBytes > heapMaxBytes }
+
     /// Bytes allocated since the last collection ended (`allocated`: the heap's counter now).
     func allocatedSince(_ allocated: Int) -> Int { max(0, allocated - allocatedAtLastEnd) }
 
-    /// A collection ended with `inUse` bytes in use (`live` the major's live heap, nil after a minor),
-    /// `allocated` the heap's counter; `gogcTrigger` the GOGC trigger over a live heap. Returns the next trigger.
-    mutating func end(inUse: Int, live: Int?, allocated: Int, gogcTrigger: (Int) -> Int) -> Int {
-        matureBytes = inUse
+    /// A collection ended with `mature` bytes of old objects (`live` the major's live heap, nil after a
+    /// minor) and `young` bytes still in the nursery (a concurrent major ends with mutators' young objects
+    /// in it), `allocated` the heap's counter; `gogcTrigger` the GOGC trigger over a live heap. Returns the
+    /// next trigger: a nursery's allocation later.
+    mutating func end(mature: Int, young: Int = 0, live: Int?, allocated: Int, gogcTrigger: (Int) -> Int) -> Int {
+        matureBytes = mature
         allocatedAtLastEnd = allocated
         if let live { majorTrigger = max(gogcTrigger(live), live + 2 * nurseryBytes) }
-        return inUse + nurseryBytes
+        return mature + young + nurseryBytes
     }
+}
+
+/// What a generational plan's collection did: the collection it ran (a plan with a concurrent major may
+/// run a minor where the rule asked for a major: the major then runs while mutators do), the old
+/// generation after it, the live heap a major found, the bytes left in the nursery.
+struct GenerationOutcome {
+    var generation: Generation
+    var mature: Int
+    var live: Int?
+    var young = 0
 }
 
 /// A generational plan's collector: collections in one pause, minor or major by the rule.
@@ -115,9 +130,9 @@ protocol GenerationalCollector: Collector {
     var kind: CollectorKind { get }
     var remset: RememberedSet { get }
     var generations: GenerationState { get }
-    /// Runs the collection `generation` (world stopped, buffers retired): fills the record (its columns
-    /// included) and returns the bytes in use after it, and for a major the live bytes.
-    func collect(_ generation: Generation, _ record: inout CycleRecord) -> (inUse: Int, live: Int?)
+    /// Runs the collection the rule picked (`forced`: explicit, or memory ran out), world stopped, buffers
+    /// retired: fills the record (its columns included).
+    func collect(_ generation: Generation, forced: Bool, _ record: inout CycleRecord) -> GenerationOutcome
 }
 
 /// What a generational plan keeps between collections (a class: the collector shares it with nobody but
@@ -149,21 +164,21 @@ extension GenerationalCollector {
     }
 
     /// One collection, minor or major by the rule, in one pause.
-    private func run(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
+    func run(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int) {
         let state = generations
         heap.collectInOnePause(requester: requester, reason: reason, observedCycle: observedCycle, collector: kind) { record in
-            let generation = state.schedule.pick(forced: reason.isForced)
+            let picked = state.schedule.pick(forced: reason.isForced)
             let allocated = heap.allocatedBytes
-            record.planColumns["generation"] = generation.rawValue
             record.planColumns["nursery_allocated_bytes"] = String(state.schedule.allocatedSince(allocated))
             record.planColumns["remset"] = heap.configuration.choice(GenerationalOptions.remset)
-            let result = collect(generation, &record)
-            let trigger = state.schedule.end(inUse: result.inUse, live: result.live, allocated: heap.allocatedBytes,
-                                             gogcTrigger: heap.gogcTrigger)
-            record.planColumns["mature_bytes"] = String(result.inUse)
-            if generation == .major { state.lastMajorCycle.store(record.cycle, ordering: .releasing) }
-            return OnePauseOutcome(live: result.live ?? result.inUse, inUse: result.inUse, nextTrigger: trigger,
-                                   pauseKind: generation == .major ? .major : .minor)
+            let result = collect(picked, forced: reason.isForced, &record)
+            record.planColumns["generation"] = result.generation.rawValue
+            let trigger = state.schedule.end(mature: result.mature, young: result.young, live: result.live,
+                                             allocated: heap.allocatedBytes, gogcTrigger: heap.gogcTrigger)
+            record.planColumns["mature_bytes"] = String(result.mature)
+            if result.generation == .major { state.lastMajorCycle.store(record.cycle, ordering: .releasing) }
+            return OnePauseOutcome(live: result.live ?? result.mature, inUse: result.mature + result.young, nextTrigger: trigger,
+                                   pauseKind: result.generation == .major ? .major : .minor)
         }
     }
 }

@@ -50,7 +50,7 @@ extension Heap {
         let endNs = stats.elapsed()
         world.start(requester: requester)
         record.endNs = endNs
-        record.gcCPUNs = cpu
+        record.gcCPUNs &+= cpu  // (a plan may have counted its own threads' time)
         recordCycle(record, pauses: [PauseRecord(cycle: cycle + 1, kind: outcome.pauseKind, startNs: requestNs,
                                                  timeToSafepointNs: timeToSafepoint, durationNs: endNs &- requestNs)])
     }

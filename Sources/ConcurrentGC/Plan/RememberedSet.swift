@@ -5,7 +5,8 @@
 // Invariant (between collections): every old object that may hold a reference to a young object is in
 // the set — its header's card is dirty (`card`), or it is logged in a mutator's log or the orphaned log
 // of mutators that left (`object`: its unlogged bit is clear). Old objects are the marked ones: the mark
-// bitmap's bits stick between full collections (ImmixSpace.swift), and large objects are born old. A
+// bitmap's bits stick between full collections (ImmixSpace.swift; a plan whose major collection marks
+// while mutators run keeps a bitmap of old objects of its own, `oldObjects`), and large objects are born old. A
 // minor collection drains the set (`drain`: each remembered old object once, the set empty after, the
 // logged objects' bits set again); a full collection traces everything and forgets it (`forgetAll`).
 //
@@ -27,7 +28,8 @@ final class RememberedSet {
     /// Object remembering: one bit per granule, set while an old object is unlogged.
     let unlogged: MarkBitmap?
     private let base: UnsafeMutableRawPointer
-    private let markBitmap: MarkBitmap
+    /// The old objects: a granule's bit is set where an old object's header is.
+    private let oldObjects: MarkBitmap
     private let largeStart: Int
     private let monitor = Monitor()
     /// The logs of mutators that left since the last minor collection. Under `monitor`.
@@ -35,8 +37,9 @@ final class RememberedSet {
     /// Bytes of large objects allocated by mutators that left since they were last counted. Under `monitor`.
     @exclusivity(unchecked) private var orphanedBornOld = 0
 
-    /// The set for `heap`, recording with `mode`; cards of `cardBytes`.
-    init(heap: Heap, mode: RememberedSetMode, cardBytes: Int) {
+    /// The set for `heap`, recording with `mode`; cards of `cardBytes`; `oldObjects` says which objects are
+    /// old (the heap's mark bitmap, unless given).
+    init(heap: Heap, mode: RememberedSetMode, cardBytes: Int, oldObjects: MarkBitmap? = nil) {
         self.mode = mode
         self.cardBytes = cardBytes
         cardShift = UInt32(cardBytes.trailingZeroBitCount - HeapGeometry.granuleShift)
@@ -46,7 +49,7 @@ final class RememberedSet {
         unlogged = mode == .object ? MarkBitmap(granules: heap.reservationBytes / HeapGeometry.granuleBytes) : nil
         if mode == .object && unlogged == nil { fatalError("gclab: could not map the unlogged bits") }
         base = heap.base
-        markBitmap = heap.markBitmap
+        self.oldObjects = oldObjects ?? heap.markBitmap
         largeStart = heap.largeObjectStart
     }
 
@@ -176,7 +179,7 @@ final class RememberedSet {
         while g < end {
             let inWord = g & 63
             let take = min(64 - inWord, end - g)
-            var bits = markBitmap.words[g >> 6].load(ordering: .relaxed) >> UInt64(inWord)
+            var bits = oldObjects.words[g >> 6].load(ordering: .relaxed) >> UInt64(inWord)
             if take < 64 { bits &= (1 << UInt64(take)) - 1 }
             while bits != 0 {
                 let bit = bits.trailingZeroBitCount

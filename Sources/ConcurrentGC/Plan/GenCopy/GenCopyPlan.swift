@@ -9,13 +9,35 @@ extension CollectorKind {
         traits: {
             var t = PlanTraits()
             t.pacerNote = "minor collections come every --nursery bytes and majors at the GOGC trigger (docs/GENERATIONAL.md)"
-            t.options = GenerationalOptions.all
+            t.options = GenerationalOptions.all + [GenCopyPlan.major]
+            // The marking barriers of `--major concurrent` (steele re-greys black sources, and a nursery
+            // object is never black: GenCopyConcurrentMajor.swift).
+            t.barriers = [.yuasa, .hybrid, .dijkstra, .none]
             t.pauseKinds = [.minor, .major]
-            t.cycleColumns = GenerationalOptions.cycleColumns
+            // A concurrent major: its mark starts in a minor's pause and ends in the major pause.
+            t.phases = CyclePhaseNames(opening: "major mark start", marking: "concurrent major mark", closing: "major termination")
+            t.cycleColumns = GenerationalOptions.cycleColumns + ["major_phase"]
             t.refusal = { GenerationalOptions.refusal($0) }
             t.hasUnsafeOption = true
             t.unsafeReason = { GenerationalOptions.unsafeReason($0) }
             return t
         }(),
         make: { GenCopyCollector(heap: $0) })
+}
+
+/// The gencopy plan's own option.
+public enum GenCopyPlan {
+    /// `--major stw|concurrent`: how the mature space is collected.
+    public static let major = PlanOption(
+        name: "major", domain: .choice(["stw", "concurrent"]), defaultValue: .choice("stw"),
+        summary: "stw: major collections in one pause; concurrent: the mature space marked by a background thread (with --barrier) while minors go on",
+        matrixAliases: ["majors"])
+}
+
+extension HeapConfiguration {
+    /// gencopy's major collection (`--major`).
+    public var genCopyMajor: String {
+        get { choice(GenCopyPlan.major) }
+        set { set(GenCopyPlan.major, .choice(newValue)) }
+    }
 }

@@ -5,9 +5,10 @@
 //
 // Invariant: an object in nursery from-space is either not reached yet (its own header) or promoted (a
 // forwarding header naming its copy). A copy is pushed once, when it is made, and scanned once; its fields
-// still point into the nursery until then. A promoted copy is old at once: its mark bit is set (the mature
-// space's marks stick between majors: ImmixSpace.swift), its lines carry the mature space's epoch, and
-// under object remembering it is unlogged. Objects outside from-space (mature, large) are not traced.
+// still point into the nursery until then. A promoted copy is old at once: its bit in the bitmap of old
+// objects is set, and its mark bit (the mature space's marks stick between majors, ImmixSpace.swift; while
+// a concurrent major marks, the copy is black), its lines carry the mature space's mark epoch, and under
+// object remembering it is unlogged. Objects outside from-space (mature, large) are not traced.
 //
 // Copies go into the holes of the mature space's blocks as a mutator's bump allocator finds them (recyclable
 // blocks first, swept on the way), then into free blocks, then into the pool's copy reserve, which the
@@ -23,7 +24,11 @@ struct NurseryPromotion {
     let fromSpace: UInt8
     unowned(unsafe) let mature: ImmixSpace
     let bitmap: MarkBitmap
+    /// The bitmap of old objects the card scan reads (gencopy's own).
+    let oldObjects: MarkBitmap
     let lineMarks: LineMarkTable
+    /// A concurrent major marks the mature space: blocks are not swept meanwhile.
+    let marking: Bool
     let epoch: UInt8
     let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
     let largeGranule: UInt32
@@ -36,15 +41,19 @@ struct NurseryPromotion {
     private(set) var promotedObjects = 0
     private(set) var scannedBytes = 0
 
-    /// A pass over `nursery`, after its flip, promoting into `mature` (the mature space's live epoch).
-    init(heap: Heap, nursery: CopySpace, mature: ImmixSpace, unlogged: UnsafeMutablePointer<Atomic<UInt64>>?) {
+    /// A pass over `nursery`, after its flip, promoting into `mature` with its mark epoch (the live epoch,
+    /// unless a concurrent major marks: then copies are black).
+    init(heap: Heap, nursery: CopySpace, mature: ImmixSpace, oldObjects: MarkBitmap, unlogged: UnsafeMutablePointer<Atomic<UInt64>>?,
+         marking: Bool) {
         base = heap.base
         owner = nursery.owner
         fromSpace = 3 &- nursery.toSpace
         self.mature = mature
         bitmap = heap.markBitmap
+        self.oldObjects = oldObjects
         lineMarks = heap.lineMarks
-        epoch = mature.liveEpoch
+        self.marking = marking
+        epoch = mature.markEpoch
         self.unlogged = unlogged
         largeGranule = heap.reservation.largeGranule
         grey = RawStack(capacity: 1024)
@@ -83,6 +92,7 @@ struct NurseryPromotion {
         let new = ObjectRef(offset: offset).raw
         old.storeBytes(of: ObjectHeader.forwarded(to: ObjectRef(raw: new)).bits, as: UInt64.self)
         _ = bitmap.testAndSet(new)
+        oldObjects.words[Int(new &>> 6)].bitwiseOr(1 &<< UInt64(new & 63), ordering: .relaxed)
         if let unlogged { unlogged[Int(new &>> 6)].bitwiseOr(1 &<< UInt64(new & 63), ordering: .relaxed) }
         lineMarks.markObject(offset: offset, size: size, epoch: epoch)
         promotedBytes &+= size
@@ -108,7 +118,7 @@ struct NurseryPromotion {
                 }
                 mature.retire(block)
             }
-            guard let next = mature.acquireBlock(marking: false) ?? mature.acquireCopyBlock() else {
+            guard let next = mature.acquireBlock(marking: marking) ?? mature.acquireCopyBlock() else {
                 fatalError("gclab: gencopy: no block left to promote into (the nursery's copy reserve was not kept): promoted \(promotedBytes) bytes")
             }
             block = next

@@ -41,13 +41,13 @@ final class StickyCollector: GenerationalCollector {
         remset.install(ctx)
     }
 
-    func collect(_ generation: Generation, _ record: inout CycleRecord) -> (inUse: Int, live: Int?) {
+    func collect(_ generation: Generation, forced: Bool, _ record: inout CycleRecord) -> GenerationOutcome {
         let bornOld = remset.takeBornOldBytes(mutators: heap.world.mutators)
         switch generation {
-        case .minor: return (minor(&record, bornOld: bornOld), nil)
+        case .minor: return GenerationOutcome(generation: .minor, mature: minor(&record, bornOld: bornOld))
         case .major:
             let live = major(&record)
-            return (live, live)
+            return GenerationOutcome(generation: .major, mature: live, live: live)
         }
     }
 
