@@ -15,11 +15,10 @@ enum RunCommand {
     static let flagOptions: Set<String> = ["verify", "help", "quiet", "unsafe", "gctrace"]
 
     static var help: String {
-        let planLines = CollectorKind.allCases.flatMap { kind in
-            kind.traits.options.map { o in
-                "  --\(o.name) \(o.valuesDescription)".padding(toLength: 36, withPad: " ", startingAt: 0)
-                    + " \(kind.name): \(o.summary) (default \(o.defaultValue))"
-            }
+        // An option several plans share (the generational ones') is listed once, naming them all.
+        let planLines = CollectorKind.allPlanOptions.map { o in
+            "  --\(o.name) \(o.valuesDescription)".padding(toLength: 36, withPad: " ", startingAt: 0)
+                + " \(CollectorKind.names { $0.traits.options.contains(o) }): \(o.summary) (default \(o.defaultValue))"
         }.joined(separator: "\n")
         return """
         usage: gclab run [options]

@@ -47,7 +47,7 @@ final class MatrixTests: XCTestCase {
     /// The columns of a matrix summary.csv, as documented in results/README.md.
     static let documentedColumns = [
         "run_id", "repeat", "workload", "scale", "collector", "barrier", "mark_workers", "roots", "incremental_k", "treadmill_k",
-        "defrag_reserve", "baker_k", "read_barrier", "nursery", "remset", "card_bytes",
+        "defrag_reserve", "baker_k", "read_barrier", "nursery", "remset", "card_bytes", "major",
         "pacer", "threads", "seed", "gogc",
         "heap_max_bytes", "verify", "heap", "heap_minimum_bytes", "unsafe", "status", "wall_ns", "allocated_bytes",
         "allocation_rate_bytes_per_s", "gc_cycles", "pause_count", "pause_total_ns", "pause_p50_ns", "pause_p95_ns",

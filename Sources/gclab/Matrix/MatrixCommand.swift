@@ -16,11 +16,11 @@ enum MatrixCommand {
       --collectors LIST  \(CollectorKind.allCases.map(\.name).joined(separator: ",")) (default \(CollectorKind.runDefault))
       --barriers LIST    \(CollectorKind.names { !$0.traits.barriers.isEmpty }) only (the others run once, barrier n/a)
       --pacers LIST      gogc,\(PacerKind.allCases.map(\.rawValue).joined(separator: ",")): \(CollectorKind.names { !$0.traits.pacers.isEmpty }) only
-    \(CollectorKind.allCases.flatMap { kind in kind.traits.options.map { o in
+    \(CollectorKind.allPlanOptions.map { o in
         let flag = "  --\(([o.name] + o.matrixAliases).joined(separator: "/")) LIST"
         // A long name gets its description on the next line, aligned with the others.
         let lead = flag.count < 21 ? flag.padding(toLength: 21, withPad: " ", startingAt: 0) : flag + "\n" + String(repeating: " ", count: 21)
-        return lead + "\(kind.name) only: \(o.summary)" } }.joined(separator: "\n"))
+        return lead + "\(CollectorKind.names { $0.traits.options.contains(o) }) only: \(o.summary)" }.joined(separator: "\n"))
       --gogc LIST  --threads LIST
       --heap LIST        sizes (64M) or multiples of the workload's minimum heap (2.5x; from the
                          min-heap cache, searched first if missing: see `gclab minheap`)
