@@ -44,6 +44,10 @@ struct MarkBitmap {
         return word.pointee.bitwiseOr(bit, ordering: .sequentiallyConsistent).oldValue & bit == 0
     }
 
+    /// Sets the bit of granule `g`.
+    @inline(__always)
+    func set(_ g: UInt32) { words[Int(g &>> 6)].bitwiseOr(1 &<< UInt64(g & 63), ordering: .relaxed) }
+
     /// Clears the bit of granule `g`.
     @inline(__always)
     func clear(_ g: UInt32) {

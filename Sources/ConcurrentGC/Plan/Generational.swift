@@ -46,6 +46,19 @@ public enum GenerationalOptions {
         c.choice(remset) == "none" ? "--remset none records no old-to-young reference: minor collections free live objects" : nil
     }
 
+    /// The traits both plans share; each adds its own.
+    static var traits: PlanTraits {
+        var t = PlanTraits()
+        t.pacerNote = "minor collections come every --nursery bytes and majors at the GOGC trigger (docs/GENERATIONAL.md)"
+        t.options = all
+        t.pauseKinds = [.minor, .major]
+        t.cycleColumns = cycleColumns
+        t.refusal = { GenerationalOptions.refusal($0) }
+        t.hasUnsafeOption = true
+        t.unsafeReason = { GenerationalOptions.unsafeReason($0) }
+        return t
+    }
+
     /// The cycles.csv columns of both plans.
     static let cycleColumns = ["generation", "nursery_allocated_bytes", "survived_bytes", "survival_rate", "promoted_bytes",
                                "mature_bytes", "remset", "remset_entries", "remset_objects", "remset_scan_ns"]
@@ -135,8 +148,8 @@ protocol GenerationalCollector: Collector {
     func collect(_ generation: Generation, forced: Bool, _ record: inout CycleRecord) -> GenerationOutcome
 }
 
-/// What a generational plan keeps between collections (a class: the collector shares it with nobody but
-/// reads it from several mutator threads, one at a time with the world stopped, except `lastMajorCycle`).
+/// What a generational plan keeps between collections: the schedule, read and written by whichever thread
+/// runs a pause (world stopped), and the last major's cycle, which full-collection requests read.
 final class GenerationState {
     /// Under the world stop.
     @exclusivity(unchecked) var schedule: GenerationSchedule
@@ -195,9 +208,10 @@ extension CycleRecord {
     }
 
     /// A major collection: no survivors of a nursery to count, no remembered set read.
-    mutating func recordMajor(promoted: Int) {
-        for column in ["survived_bytes", "survival_rate", "remset_entries", "remset_objects", "remset_scan_ns"] { planColumns[column] = "0" }
-        planColumns["promoted_bytes"] = String(promoted)
+    mutating func recordMajor() {
+        for column in ["survived_bytes", "survival_rate", "promoted_bytes", "remset_entries", "remset_objects", "remset_scan_ns"] {
+            planColumns[column] = "0"
+        }
     }
 }
 
@@ -205,7 +219,7 @@ extension CycleRecord {
 /// it marks is unlogged (old).
 struct GenerationalMajorPolicy: MarkPolicy {
     var immix: ImmixMarkPolicy
-    let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
+    let unlogged: MarkBitmap?
 
     var epoch: UInt8 {
         get { immix.epoch }
@@ -215,7 +229,7 @@ struct GenerationalMajorPolicy: MarkPolicy {
     @inline(__always)
     func attempt(_ raw: UInt32) -> Bool {
         guard immix.attempt(raw) else { return false }
-        if let unlogged { unlogged[Int(raw &>> 6)].bitwiseOr(1 &<< UInt64(raw & 63), ordering: .relaxed) }
+        unlogged?.set(raw)
         return true
     }
 

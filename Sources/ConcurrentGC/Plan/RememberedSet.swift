@@ -94,8 +94,7 @@ final class RememberedSet {
     /// Object remembering: `raw` became old (a survivor marked or promoted): it is unlogged.
     @inline(__always)
     func noteOld(_ raw: UInt32) {
-        guard let unlogged else { return }
-        unlogged.words[Int(raw &>> 6)].bitwiseOr(1 &<< UInt64(raw & 63), ordering: .relaxed)
+        unlogged?.set(raw)
     }
 
     /// Object remembering, before a full mark sets them again: no object of `block` is unlogged.
@@ -118,10 +117,9 @@ final class RememberedSet {
         case .none:
             break
         case .card:
-            let perBlock = HeapGeometry.blockBytes / cardBytes
-            drainCards(from: perBlock, to: blockEnd * perBlock, large: false, &drained, scan)
-            let largeFirst = largeStart / cardBytes
-            drainCards(from: largeFirst, to: largeFirst + largePages * (HeapGeometry.pageBytes / cardBytes), large: true, &drained, scan)
+            let (blockCards, largeCards) = cardRanges(blockEnd: blockEnd, largePages: largePages)
+            drainCards(blockCards, large: false, &drained, scan)
+            drainCards(largeCards, large: true, &drained, scan)
         case .object:
             func take(_ raw: UInt32) {
                 drained.entries += 1
@@ -143,12 +141,20 @@ final class RememberedSet {
         return drained
     }
 
-    /// Cards `first ..< end`: each dirty one is cleaned and its old objects scanned (in the block region the
+    /// The cards the scans cover: the block region's up to block `blockEnd`, the large region's first
+    /// `largePages` pages'.
+    private func cardRanges(blockEnd: Int, largePages: Int) -> (blocks: Range<Int>, large: Range<Int>) {
+        let perBlock = HeapGeometry.blockBytes / cardBytes, largeFirst = largeStart / cardBytes
+        return (perBlock..<(blockEnd * perBlock), largeFirst..<(largeFirst + largePages * (HeapGeometry.pageBytes / cardBytes)))
+    }
+
+    /// Cards `range`: each dirty one is cleaned and its old objects scanned (in the block region the
     /// marked objects whose headers it holds, in the large region the one large object it starts).
-    private func drainCards(from first: Int, to end: Int, large: Bool, _ drained: inout Drained, _ scan: (UInt32) -> Void) {
+    private func drainCards(_ range: Range<Int>, large: Bool, _ drained: inout Drained, _ scan: (UInt32) -> Void) {
+        let end = range.upperBound
         let bytes = UnsafeRawPointer(cards)
         let granulesPerCard = cardBytes >> HeapGeometry.granuleShift
-        var c = first
+        var c = range.lowerBound
         while c < end {
             // Eight cards at a time: most are clean (the world is stopped: no store races with this read).
             if c & 7 == 0 && c + 8 <= end && bytes.load(fromByteOffset: c, as: UInt64.self) == 0 {
@@ -199,11 +205,10 @@ final class RememberedSet {
         case .none:
             break
         case .card:
-            let perBlock = HeapGeometry.blockBytes / cardBytes
-            for c in perBlock..<(blockEnd * perBlock) where cards[c].load(ordering: .relaxed) != 0 { cards[c].store(0, ordering: .relaxed) }
-            let largeFirst = largeStart / cardBytes
-            for c in largeFirst..<(largeFirst + largePages * (HeapGeometry.pageBytes / cardBytes))
-            where cards[c].load(ordering: .relaxed) != 0 { cards[c].store(0, ordering: .relaxed) }
+            let (blockCards, largeCards) = cardRanges(blockEnd: blockEnd, largePages: largePages)
+            for range in [blockCards, largeCards] {
+                for c in range where cards[c].load(ordering: .relaxed) != 0 { cards[c].store(0, ordering: .relaxed) }
+            }
         case .object:
             for r in mutators { r.ctx.pointee.remembering.log.count = 0 }
             monitor.withLock { orphaned = [] }

@@ -150,7 +150,7 @@ final class GenCopyCollector: GenerationalCollector {
         let verify = heap.configuration.verify
         let digestBefore = verify ? GraphDigest.compute(heap: heap) : 0
         nursery.flip()
-        var promotion = NurseryPromotion(heap: heap, nursery: nursery, mature: spaces.immix, oldObjects: old, unlogged: remset.unlogged?.words,
+        var promotion = NurseryPromotion(heap: heap, nursery: nursery, mature: spaces.immix, oldObjects: old, unlogged: remset.unlogged,
                                          marking: major?.isMarking ?? false)
         let hidden = Set(heap.debugObjectsHiddenFromMarker.map(\.raw))
         heap.updateRoots { raw, _ in hidden.contains(raw) ? promotion.hide(raw) : promotion.forward(raw) }
@@ -206,7 +206,7 @@ final class GenCopyCollector: GenerationalCollector {
     private func markMature(_ record: inout CycleRecord) -> Int {
         let promotionScan = record.scanPauseBytes
         if remset.mode == .object { spaces.immix.forEachBlock { remset.clearUnlogged(block: $0) } }
-        let policy = GenerationalMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged?.words)
+        let policy = GenerationalMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged)
         let live = spaces.markInPause(&record, policy: policy)
         record.scanPauseBytes += promotionScan
         heap.verifyMarks(&record, spaces.marks)
@@ -290,7 +290,7 @@ final class GenCopyCollector: GenerationalCollector {
         record.blackAllocatedBytes = black
         record.gcCPUNs = major.workerCPU.load(ordering: .relaxed)
         record.barrierSlowPaths = heap.world.mutators.reduce(0) { $0 + $1.ctx.pointee.barrierSlowCount }
-        record.recordMajor(promoted: 0)
+        record.recordMajor()
         record.planColumns["major_phase"] = "concurrent-end"
         heap.verifyMarks(&record, MatureMarks(marks: spaces.marks, nursery: nursery.owner))
         spaces.reclaim(into: &record)

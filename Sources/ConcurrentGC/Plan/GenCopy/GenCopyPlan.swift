@@ -7,19 +7,14 @@ extension CollectorKind {
         name: "gencopy",
         summary: "generational: a bump-allocated nursery (--nursery) whose survivors a minor collection copies into a mark-region mature space (promotion after one survival); remembered set --remset card | object",
         traits: {
-            var t = PlanTraits()
-            t.pacerNote = "minor collections come every --nursery bytes and majors at the GOGC trigger (docs/GENERATIONAL.md)"
-            t.options = GenerationalOptions.all + [GenCopyPlan.major]
+            var t = GenerationalOptions.traits
+            t.options += [GenCopyPlan.major]
             // The marking barriers of `--major concurrent` (steele re-greys black sources, and a nursery
             // object is never black: GenCopyConcurrentMajor.swift).
             t.barriers = [.yuasa, .hybrid, .dijkstra, .none]
-            t.pauseKinds = [.minor, .major]
             // A concurrent major: its mark starts in a minor's pause and ends in the major pause.
             t.phases = CyclePhaseNames(opening: "major mark start", marking: "concurrent major mark", closing: "major termination")
-            t.cycleColumns = GenerationalOptions.cycleColumns + ["major_phase"]
-            t.refusal = { GenerationalOptions.refusal($0) }
-            t.hasUnsafeOption = true
-            t.unsafeReason = { GenerationalOptions.unsafeReason($0) }
+            t.cycleColumns += ["major_phase"]
             return t
         }(),
         make: { GenCopyCollector(heap: $0) })

@@ -30,7 +30,7 @@ struct NurseryPromotion {
     /// A concurrent major marks the mature space: blocks are not swept meanwhile.
     let marking: Bool
     let epoch: UInt8
-    let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
+    let unlogged: MarkBitmap?
     let largeGranule: UInt32
     /// The promotion region: the current hole of the current mature block.
     private var cursor = 0, limit = 0, block = -1
@@ -43,7 +43,7 @@ struct NurseryPromotion {
 
     /// A pass over `nursery`, after its flip, promoting into `mature` with its mark epoch (the live epoch,
     /// unless a concurrent major marks: then copies are black).
-    init(heap: Heap, nursery: CopySpace, mature: ImmixSpace, oldObjects: MarkBitmap, unlogged: UnsafeMutablePointer<Atomic<UInt64>>?,
+    init(heap: Heap, nursery: CopySpace, mature: ImmixSpace, oldObjects: MarkBitmap, unlogged: MarkBitmap?,
          marking: Bool) {
         base = heap.base
         owner = nursery.owner
@@ -92,8 +92,8 @@ struct NurseryPromotion {
         let new = ObjectRef(offset: offset).raw
         old.storeBytes(of: ObjectHeader.forwarded(to: ObjectRef(raw: new)).bits, as: UInt64.self)
         _ = bitmap.testAndSet(new)
-        oldObjects.words[Int(new &>> 6)].bitwiseOr(1 &<< UInt64(new & 63), ordering: .relaxed)
-        if let unlogged { unlogged[Int(new &>> 6)].bitwiseOr(1 &<< UInt64(new & 63), ordering: .relaxed) }
+        oldObjects.set(new)
+        unlogged?.set(new)
         lineMarks.markObject(offset: offset, size: size, epoch: epoch)
         promotedBytes &+= size
         promotedObjects &+= 1

@@ -55,7 +55,7 @@ final class StickyCollector: GenerationalCollector {
     private func minor(_ record: inout CycleRecord, bornOld: Int) -> Int {
         let immix = spaces.immix
         let policy = StickyMinorPolicy(bitmap: heap.markBitmap, lineMarks: heap.lineMarks, epoch: immix.prepareForMinor(),
-                                       largeGranule: heap.reservation.largeGranule, unlogged: remset.unlogged?.words)
+                                       largeGranule: heap.reservation.largeGranule, unlogged: remset.unlogged)
         var marker = Marker(base: heap.base, policy: policy)
         for hidden in heap.debugObjectsHiddenFromMarker { marker.markWithoutScanning(hidden.raw) }
         heap.forEachRoot { raw, _ in marker.markRoot(raw) }
@@ -88,9 +88,9 @@ final class StickyCollector: GenerationalCollector {
     /// A major collection: stw's, with every old mark cleared first. Returns the live bytes.
     private func major(_ record: inout CycleRecord) -> Int {
         if remset.mode == .object { spaces.immix.forEachBlock { remset.clearUnlogged(block: $0) } }
-        let policy = GenerationalMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged?.words)
+        let policy = GenerationalMajorPolicy(immix: spaces.markPolicy(epoch: spaces.prepareForMark()), unlogged: remset.unlogged)
         let live = spaces.markInPause(&record, policy: policy)
-        record.recordMajor(promoted: 0)
+        record.recordMajor()
         heap.verifyMarks(&record, spaces.marks)
         remset.forgetAll(mutators: heap.world.mutators, blockEnd: heap.blocks.highWaterBlock, largePages: spaces.los.largePagesUsed)
         spaces.reclaim(into: &record)
@@ -105,12 +105,12 @@ struct StickyMinorPolicy: MarkPolicy {
     let lineMarks: LineMarkTable
     var epoch: UInt8
     let largeGranule: UInt32
-    let unlogged: UnsafeMutablePointer<Atomic<UInt64>>?
+    let unlogged: MarkBitmap?
 
     @inline(__always)
     func attempt(_ raw: UInt32) -> Bool {
         guard raw < largeGranule, bitmap.testAndSet(raw) else { return false }
-        if let unlogged { unlogged[Int(raw &>> 6)].bitwiseOr(1 &<< UInt64(raw & 63), ordering: .relaxed) }
+        unlogged?.set(raw)
         return true
     }
 

@@ -6,16 +6,6 @@ extension CollectorKind {
     public static let sticky = CollectorKind(
         name: "sticky",
         summary: "generational, non-moving: sticky mark bits on Immix; minor collections mark young survivors in place from the roots and the remembered set (--remset card | object), majors mark everything",
-        traits: {
-            var t = PlanTraits()
-            t.pacerNote = "minor collections come every --nursery bytes and majors at the GOGC trigger (docs/GENERATIONAL.md)"
-            t.options = GenerationalOptions.all
-            t.pauseKinds = [.minor, .major]
-            t.cycleColumns = GenerationalOptions.cycleColumns
-            t.refusal = { GenerationalOptions.refusal($0) }
-            t.hasUnsafeOption = true
-            t.unsafeReason = { GenerationalOptions.unsafeReason($0) }
-            return t
-        }(),
+        traits: GenerationalOptions.traits,
         make: { StickyCollector(heap: $0) })
 }
