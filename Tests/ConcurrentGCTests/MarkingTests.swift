@@ -81,4 +81,36 @@ final class MarkingTests: XCTestCase {
         XCTAssertEqual(wraps, 2, "epochs seen: \(Set(epochs.value).sorted())")
         XCTAssertLessThan(heap.peakCommittedBytes, 4 << 20, "freed lines are reused after a wrap")
     }
+
+    /// Steele's barrier re-greys a black object each time a white reference is stored into it; a hot
+    /// object (here each thread's 8192-slot table, stored into at every step) waits in the grey sets once
+    /// until its next scan, not once per store. Queued once per store, the tables were scanned again for
+    /// every store: scan work 65× the marked bytes per cycle on the LRU cache, and seconds of it left for
+    /// the termination pause (issue 19).
+    func testSteeleQueuesAHotObjectOnceUntilItsScan() throws {
+        var config = HeapConfiguration()
+        config.collector = .concurrent
+        config.barrier = .steele
+        config.roots = .handshake
+        config.verify = true
+        config.heapMaxBytes = 256 << 20
+        config.minimumTriggerBytes = 256 << 10
+        let heap = try Heap(configuration: config)
+        try MutatorThreads.run(heap: heap, count: 4) { m, t in
+            let slots = 8192
+            let table = m.pushRoot(try m.allocate(shape: 1, referenceCount: slots, payloadBytes: 0))
+            var rng = UInt64(t + 1)
+            for _ in 0..<300_000 {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                m.store(m[table], Int((rng >> 33) % UInt64(slots)), try m.allocate(shape: 2, referenceCount: 1, payloadBytes: 16))
+            }
+        }
+        heap.finish()
+        let cycles = heap.stats.cycles.filter { $0.reason == .trigger }
+        XCTAssertGreaterThanOrEqual(cycles.count, 5)
+        XCTAssertEqual(heap.stats.lostObjectCount, 0)
+        let scanned = cycles.reduce(0) { $0 + $1.scanBackgroundBytes + $1.scanAssistBytes + $1.scanPauseBytes }
+        let marked = cycles.reduce(0) { $0 + $1.markedBytes }
+        XCTAssertLessThanOrEqual(scanned, 8 * marked, "scan work \(scanned) bytes for \(marked) bytes marked in \(cycles.count) cycles")
+    }
 }

@@ -55,4 +55,37 @@ final class PacerIntegrationTests: XCTestCase {
             XCTAssertLessThan(c.triggerBytes, c.heapGoalBytes)
         }
     }
+
+    /// Many more allocating threads than processors, each replacing large objects in a small window:
+    /// past the cycle's goal a thread waits for the cycle instead of allocating, so no cycle's peak
+    /// passes its goal by more than what the threads had in flight (one object and one block each).
+    /// Without the wait (issue 19) a cycle's heap reached 27× its goal while the collector stopped the
+    /// threads for its pauses.
+    func testAllocationPastTheGoalWaitsForTheCycle() throws {
+        var config = HeapConfiguration()
+        config.collector = .concurrent
+        config.pacer = .go121
+        config.roots = .handshake
+        config.barrier = .hybrid
+        config.heapMaxBytes = 512 << 20
+        config.minimumTriggerBytes = 256 << 10
+        let heap = try Heap(configuration: config)
+        let threads = 48, objectBytes = 16 << 10
+        try MutatorThreads.run(heap: heap, count: threads) { m, _ in
+            let window = m.pushRoot(try m.allocate(shape: 1, referenceCount: 4, payloadBytes: 0))
+            for step in 0..<400 {
+                let big = try m.allocate(shape: 2, referenceCount: 0, payloadBytes: objectBytes)
+                m.store(m[window], step % 4, big)
+            }
+        }
+        heap.finish()
+        let cycles = heap.stats.cycles.filter { $0.reason == .trigger && $0.heapGoalBytes > 0 }
+        XCTAssertGreaterThanOrEqual(cycles.count, 5, "too few cycles: \(heap.stats.cycles.count)")
+        let inFlight = threads * (objectBytes + 64 + HeapGeometry.blockBytes)
+        for c in cycles {
+            let peak = Int(c.peakOverGoal * Double(c.heapGoalBytes))
+            XCTAssertLessThanOrEqual(peak, c.heapGoalBytes + inFlight,
+                                     "cycle \(c.cycle): peak \(peak) bytes against a goal of \(c.heapGoalBytes)")
+        }
+    }
 }

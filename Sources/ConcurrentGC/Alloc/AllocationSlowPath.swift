@@ -74,12 +74,18 @@ struct AllocationRetries {
     init(_ heap: Heap) { startCycle = heap.completedCycles }
 
     /// If `reached` (the heap is at its trigger) and this request has not yet started a collection
-    /// there: starts one and returns true (the caller retries).
-    mutating func collectAtTrigger(_ reached: Bool, _ m: Mutator, _ heap: Heap) -> Bool {
-        guard reached && !triggered else { return false }
-        triggered = true
-        heap.collector.triggered(requester: m.record, observedCycle: startCycle)
-        return true
+    /// there: starts one and returns true (the caller retries). Once it has, the plan may make the thread
+    /// wait for the running collection before it takes `bytes` more (a concurrent plan past its hard
+    /// limit: `Collector.waitPastAllocationLimit`), and returns false (the caller goes on allocating).
+    mutating func collectAtTrigger(_ reached: Bool, _ m: Mutator, _ heap: Heap, bytes: Int = HeapGeometry.blockBytes) -> Bool {
+        guard reached else { return false }
+        guard triggered else {
+            triggered = true
+            heap.collector.triggered(requester: m.record, observedCycle: startCycle)
+            return true
+        }
+        heap.collector.waitPastAllocationLimit(requester: m.record, bytes: bytes)
+        return false
     }
 
     /// No memory for `bytes`: runs a full collection (the caller retries), at most two per request, then

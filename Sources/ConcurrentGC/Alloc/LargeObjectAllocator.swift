@@ -13,7 +13,7 @@ enum LargeObjectAllocator {
         let accounting = heap.accounting
         var retries = AllocationRetries(heap)
         while true {
-            if retries.collectAtTrigger(accounting.pointee.pastTrigger(adding: bytes), m, heap) { continue }
+            if retries.collectAtTrigger(accounting.pointee.pastTrigger(adding: bytes), m, heap, bytes: bytes) { continue }
             // Assist before the object exists: an assist may wait at a safepoint, and a collection there
             // would free an object that nothing references yet.
             if ctx.collectingNow { ctx.pointee.whileMarking.assist?(UnsafeMutableRawPointer(ctx), bytes) }

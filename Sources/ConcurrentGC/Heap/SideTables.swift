@@ -55,6 +55,21 @@ struct MarkBitmap {
         words[Int(g &>> 6)].bitwiseAnd(~bit, ordering: .relaxed)
     }
 
+    /// Sets the bit of granule `g`, publishing this thread's earlier stores to whoever clears it with
+    /// `clearAcquiring`; true when this call set it.
+    @inline(__always)
+    func testAndSetReleasing(_ g: UInt32) -> Bool {
+        let bit: UInt64 = 1 &<< UInt64(g & 63)
+        return words[Int(g &>> 6)].bitwiseOr(bit, ordering: .acquiringAndReleasing).oldValue & bit == 0
+    }
+
+    /// Clears the bit of granule `g`; the caller's later reads see every store made before any
+    /// `testAndSetReleasing` of it (a read-modify-write continues the release sequence).
+    @inline(__always)
+    func clearAcquiring(_ g: UInt32) {
+        words[Int(g &>> 6)].bitwiseAnd(~(1 &<< UInt64(g & 63)), ordering: .acquiringAndReleasing)
+    }
+
     /// Clears the bits of `count` granules from `firstGranule` (both multiples of 64).
     func clearRange(firstGranule: Int, count: Int) {
         let first = firstGranule / 64

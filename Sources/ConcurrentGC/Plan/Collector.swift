@@ -24,6 +24,11 @@ protocol Collector: AnyObject {
     /// Returns once a whole collection has completed after `observedCycle` (explicit request, or no
     /// memory left). `requester` is nil for a thread that is not a mutator.
     func collectFully(requester: MutatorRecord?, reason: CycleReason, observedCycle: Int)
+    /// `requester` is past the trigger and about to take `bytes` more (a block, or a large object) after
+    /// its request for a collection: a plan whose collection runs beside the mutators makes it wait here
+    /// for that collection while the heap is past the plan's hard limit, so that allocation cannot outrun
+    /// marking without bound (as Go parks its assists). Called at a safepoint, before the object exists.
+    func waitPastAllocationLimit(requester: MutatorRecord, bytes: Int)
     /// `ctx`'s mutator reached a safepoint while a handshake is pending.
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>)
     /// Stops the collector's threads, finishing a cycle in progress (heap teardown or `Heap.finish`).
@@ -49,5 +54,7 @@ extension Collector {
     /// A plan whose spaces keep no free blocks of their own (they release them to the pool).
     func decommitFreeBlocks() -> Int { 0 }
     func handshake(_ ctx: UnsafeMutablePointer<MutatorContext>) {}
+    /// A plan that stops the world to collect has the requester wait in its trigger already.
+    func waitPastAllocationLimit(requester: MutatorRecord, bytes: Int) {}
     func shutdown() {}
 }

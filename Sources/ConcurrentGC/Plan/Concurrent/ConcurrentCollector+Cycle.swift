@@ -47,9 +47,14 @@ extension ConcurrentCollector {
     /// goal, assists already wait for marking work (and the pacer's hard goal of 1.1× steepens their
     /// ratio). Measured on GCBench with 2 mutators on 2 cores, finishing at 1.1× the goal instead made the
     /// p99 pause 1.1 ms instead of 0.3 ms for the same peak heap.
-    private var hardLimit: Int {
-        if let plan = heap.pacerDriver?.plan { return 2 * plan.heapGoal }
-        return 2 * heap.triggerBytes
+    ///
+    /// Until mark start sets the cycle's goal, the pacer's plan is the last cycle's: the limit is then at
+    /// least twice the trigger this cycle started at. Allocating threads wait at this limit
+    /// (`waitPastAllocationLimit`) while the controller finishes the mark.
+    var hardLimit: Int {
+        let trigger = 2 * heap.triggerBytes
+        if let plan = heap.pacerDriver?.plan { return max(2 * plan.heapGoal, trigger) }
+        return trigger
     }
 
     /// Waits until no grey object is left outside the mutators' shade buffers, and stacks blocked in

@@ -59,7 +59,8 @@ struct ImmixShading: MarkingShading {
     @inline(__always)
     func regreyIfStoringWhite(source: UInt32, value: UInt32) {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
-        if state.pointee.policy.isReached(source) && !state.pointee.policy.isReached(value) { push(source) }
+        if state.pointee.policy.isReached(source) && !state.pointee.policy.isReached(value)
+            && state.pointee.policy.queueForRescan(source) { push(source) }
     }
 
     var stackIsGrey: Bool { !state.pointee.stackScanned }
