@@ -118,11 +118,17 @@ enum RunCommand {
         }
         config.gogc = try o.int("gogc", default: 100, range: 1...100_000)
         config.markWorkers = try o.int("mark-workers", default: kind.defaultMarkWorkers(pacer: config.pacer) ?? 0, range: 0...64)
-        config.minimumTriggerBytes = try o.bytes("heap-minimum", default: 4 << 20, range: (64 << 10)...(1 << 40))
+        let scale = WorkloadScale(rawValue: scaleName)!
+        for (option, value) in scale.scaledPlanOptions where traits.options.contains(option) && o.string(option.name) == nil {
+            config.set(option, value)
+        }
+        let heapMinimum = try o.bytes("heap-minimum", default: scale.heapMinimumBytes, range: (64 << 10)...(1 << 40))
         if let pacer = config.pacer {
             config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: pacer, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
             config.pacerConfig.gogc = config.gogc
-            config.pacerConfig.heapMinimum = config.minimumTriggerBytes
+        }
+        WorkloadScale.setHeapMinimum(heapMinimum, in: &config)
+        if config.pacer != nil {
             if let problem = config.pacerConfig.validationError() { throw UsageError(problem) }
         } else if let given = PacerParameter.all.first(where: { !["gogc", "heap-minimum"].contains($0.name) && o.string($0.name) != nil }) {
             throw UsageError("--\(given.name) is a parameter of the pacers \(PacerKind.allCases.map(\.rawValue).joined(separator: ", ")), not of --pacer gogc")
@@ -155,7 +161,7 @@ enum RunCommand {
                                    },
                                    pacer: pacerName, threads: threads, seed: seed, gogc: config.gogc, heapMaxBytes: config.heapMaxBytes,
                                    verify: config.verify)
-        return Request(run: run, heap: config, workload: workloadType, scale: WorkloadScale(rawValue: scaleName)!,
+        return Request(run: run, heap: config, workload: workloadType, scale: scale,
                        outDir: URL(fileURLWithPath: outPath), quiet: o.flag("quiet"), gctrace: o.flag("gctrace"))
     }
 
@@ -216,7 +222,10 @@ enum RunCommand {
         print("\(config.workload) on \(config.planDescription), \(config.threads) thread(s): \(status) in \(ms(wallNs))")
         print("  allocated \(mb(heap.allocatedBytes)); \(s.gcCycles) collections; peak heap \(mb(heap.peakHeapBytes)), committed \(mb(heap.peakCommittedBytes))")
         print("  pauses: \(s.pauseCount), total \(ms(s.pauseTotalNs)), p50 \(ms(s.pauseP50Ns)), p99 \(ms(s.pauseP99Ns)), max \(ms(s.pauseMaxNs))")
-        if config.verify { print("  verifier: \(s.lostObjects) lost objects") }
+        if config.verify {
+            print("  verifier: \(s.lostObjects) lost objects in \(s.gcCycles) collections"
+                  + (s.gcCycles == 0 ? " (none ran, so nothing was checked: lower --heap-minimum)" : ""))
+        }
         print("  results: \(outDir.path)")
     }
 }

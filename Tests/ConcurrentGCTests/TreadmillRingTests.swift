@@ -323,7 +323,7 @@ extension TreadmillRingTests {
             func cells(_ colour: TreadmillRing.Colour) -> [Int] { expected.filter { $0.value == colour }.map(\.key).sorted() }
             for op in 0..<3000 {
                 var name = ""
-                switch rng.below(12) {
+                switch rng.below(13) {
                 case 0:
                     name = "add"
                     let reuse = retired.isEmpty || rng.below(2) == 0 ? nil : retired.removeLast()
@@ -359,6 +359,15 @@ extension TreadmillRingTests {
                     name = "regrey"
                     let black = cells(.black)
                     if !black.isEmpty { let c = black[rng.below(black.count)]; XCTAssertTrue(ring.regrey(c)); expected[c] = .grey }
+                case 12:
+                    name = "remove chosen"  // the space gives back a chunk of free cells
+                    let free = cells(.free)
+                    if !free.isEmpty {
+                        let c = free[rng.below(free.count)]
+                        ring.removeFreeCell(c)
+                        expected[c] = nil
+                        retired.append(c)
+                    }
                 case 11:
                     name = "unallocate"
                     let black = cells(.black)

@@ -1,7 +1,7 @@
 // Every registered workload, at small scale, on every collector (the concurrent one both paced by Go 1.21's
-// pacer with paced workers and unpaced with one worker), under the checkmark verifier, with a small
-// minimum trigger so each run collects several times. Plus binary-trees' published output and the
-// corruption hook that proves the self-checks can fail.
+// pacer with paced workers and unpaced with one worker), under the checkmark verifier, with the small
+// preset's heap minimum and nursery (WorkloadScale), with which each run collects several times. Plus
+// binary-trees' published output and the corruption hook that proves the self-checks can fail.
 
 import ConcurrentGC
 import Pacer
@@ -40,12 +40,13 @@ final class WorkloadSuiteTests: XCTestCase {
         config.collector = setup.collector
         config.verify = verify
         config.heapMaxBytes = 256 << 20
-        config.minimumTriggerBytes = 256 << 10  // several collections even at small scale
         config.markWorkers = setup.markWorkers
         config.pacer = setup.pacer
-        if setup.pacer != nil {  // as the command line does: the pacer's minimum heap is the trigger floor
-            config.pacerConfig.gogc = config.gogc
-            config.pacerConfig.heapMinimum = config.minimumTriggerBytes
+        config.pacerConfig.gogc = config.gogc
+        // As `gclab run --scale small` does: the small preset's heap minimum and nursery.
+        WorkloadScale.setHeapMinimum(WorkloadScale.small.heapMinimumBytes, in: &config)
+        for (option, value) in WorkloadScale.small.scaledPlanOptions where setup.collector.traits.options.contains(option) {
+            config.set(option, value)
         }
         return try Heap(configuration: config)
     }
@@ -69,7 +70,7 @@ final class WorkloadSuiteTests: XCTestCase {
               + "allocated \(heap.allocatedBytes >> 10) KiB; \(report.lines.last ?? "")")
         XCTAssertFalse(report.lines.isEmpty, "\(type.name) on \(setup): empty report")
         XCTAssertEqual(heap.stats.lostObjectCount, 0, "\(type.name) on \(setup): the verifier found lost objects")
-        XCTAssertGreaterThanOrEqual(heap.collectionCount, 1, "\(type.name) on \(setup): no collection at small scale")
+        XCTAssertGreaterThanOrEqual(heap.collectionCount, 3, "\(type.name) on \(setup): too few collections at small scale")
     }
 
     func testEveryWorkloadOnEveryCollector() throws {

@@ -118,11 +118,11 @@ struct CellAllocator {
                         accounting.pointee.sample(heap.stats)
                         return m.initializeObject(at: cell.offset, header: header, bodyIsZero: cell.fresh)
                     }
-                    let released = space.trimFreeLargeCells()
-                    if released > 0 {
-                        accounting.pointee.uncommit(released)
-                        continue
-                    }
+                    // Memory short: the free large cells' pages, then the free small chunks' blocks
+                    // (the pool uncommits those itself), before a full collection.
+                    let trimmed = space.trimFreeLargeCells()
+                    if trimmed > 0 { accounting.pointee.uncommit(trimmed) }
+                    if trimmed + space.releaseFreeSmallChunks() > 0 { continue }
                     try retries.collectOrFail(bytes, m, heap)
                 }
             }

@@ -15,8 +15,12 @@ public enum HeapError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .exhausted(requested, live, committed, limit, reserve):
-            return "heap exhausted: could not allocate \(requested) bytes with \(live) bytes live after a full "
-                + "collection, \(committed) bytes committed, limit --heap-max \(limit) bytes"
+            // Committed is measured after every free block, cell and page was given back: what remains
+            // holds the live objects and the free space beside them in the same blocks, cells and pages
+            // (a plan that does not move objects cannot give back part of one).
+            return "heap exhausted: could not allocate \(requested) bytes after a full collection: \(live) bytes live, "
+                + "\(committed) bytes committed (the live objects and the free space in the blocks, cells and pages "
+                + "that hold them), limit --heap-max \(limit) bytes"
                 + (reserve > 0 ? ", \(reserve) bytes of it held back as the copy reserve (to-space must hold the survivors)" : "")
         case let .objectTooLarge(bytes, maxBytes):
             return "object of \(bytes) bytes is larger than the maximum object size of \(maxBytes) bytes"

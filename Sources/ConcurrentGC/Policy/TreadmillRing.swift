@@ -448,16 +448,23 @@ struct TreadmillRing: ~Copyable {
     /// system); nil when no cell is free. O(1).
     mutating func removeFreeCell() -> Int? {
         guard freeCount > 0 else { return nil }
-        let cell = prev[Int(bottom)]
-        let n = next[Int(cell)], p = prev[Int(cell)]
-        if free == cell { free = n }
+        let cell = Int(prev[Int(bottom)])
+        removeFreeCell(cell)
+        return cell
+    }
+
+    /// Removes the free `cell` from the ring and retires its index (the space gives back a chunk whose
+    /// cells are all free). O(1).
+    mutating func removeFreeCell(_ cell: Int) {
+        precondition(stamp[cell] != Self.retiredStamp && colour(of: cell) == .free, "cell \(cell) is not free")
+        let n = next[cell], p = prev[cell]
+        if free == Int32(cell) { free = n }
         freeCount -= 1
         next[Int(p)] = n
         prev[Int(n)] = p
         normalizeEmptyStarts()
-        stamp[Int(cell)] = Self.retiredStamp
+        stamp[cell] = Self.retiredStamp
         capacity -= 1
-        return Int(cell)
     }
 
     private mutating func growTables() {

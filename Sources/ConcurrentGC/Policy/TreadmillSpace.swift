@@ -71,6 +71,9 @@ final class TreadmillSpace: @unchecked Sendable {
         var chunkOffsets = RawStack<Int>(capacity: 16)
         /// Large classes: indices of removed cells, reused when the ring grows again.
         var retired: [Int] = []
+        /// Small classes: chunks whose block was given back (`releaseFreeSmallChunks`), reused (with their
+        /// cell indices) when the ring grows again.
+        var retiredChunks: [Int] = []
 
         init(maxCells: Int) { ring = TreadmillRing(reservedCapacity: maxCells) }
 
@@ -268,11 +271,18 @@ final class TreadmillSpace: @unchecked Sendable {
         if c < TreadmillSizeClasses.smallCount {
             guard let block = blocks?.acquire() else { return false }
             precondition(block < blockTableCount, "block \(block) outside the block region")
-            let first = classes[c].chunkOffsets.count * perChunk
-            classes[c].chunkOffsets.push(block << HeapGeometry.blockShift)
-            for i in 0..<perChunk {
-                let cell = classes[c].ring.addFreeCell()
-                precondition(cell == first + i, "small treadmill cells are numbered by chunk")
+            let first: Int
+            if let chunk = classes[c].retiredChunks.popLast() {
+                first = chunk * perChunk
+                classes[c].chunkOffsets[chunk] = block << HeapGeometry.blockShift
+                for i in 0..<perChunk { _ = classes[c].ring.addFreeCell(reusing: first + i) }
+            } else {
+                first = classes[c].chunkOffsets.count * perChunk
+                classes[c].chunkOffsets.push(block << HeapGeometry.blockShift)
+                for i in 0..<perChunk {
+                    let cell = classes[c].ring.addFreeCell()
+                    precondition(cell == first + i, "small treadmill cells are numbered by chunk")
+                }
             }
             blockTable[block].store(UInt64(c + 1) << 32 | UInt64(first), ordering: .releasing)
         } else {
@@ -357,6 +367,36 @@ final class TreadmillSpace: @unchecked Sendable {
             regions.freePageRanges = merged
         }
         return released
+    }
+
+    /// Gives back the block of every small-cell chunk whose cells are all free, decommitted: the small
+    /// rings keep the chunks they had at their peak, and when memory runs short a large object or
+    /// another class needs those bytes. O(cells of the small classes); only on that path. Returns the
+    /// bytes uncommitted.
+    func releaseFreeSmallChunks() -> Int {
+        guard let blocks else { return 0 }
+        var released: [Int32] = []
+        for c in 0..<min(classCount, TreadmillSizeClasses.smallCount) {
+            lock(c)
+            let perChunk = info[c].cellsPerChunk
+            for chunk in 0..<classes[c].chunkOffsets.count where classes[c].chunkOffsets[chunk] >= 0 {
+                let first = chunk * perChunk
+                var allFree = true
+                for cell in first..<(first + perChunk) where classes[c].ring.colour(of: cell) != .free {
+                    allFree = false
+                    break
+                }
+                guard allFree else { continue }
+                for cell in first..<(first + perChunk) { classes[c].ring.removeFreeCell(cell) }
+                let block = classes[c].chunkOffsets[chunk] >> HeapGeometry.blockShift
+                classes[c].chunkOffsets[chunk] = -1
+                classes[c].retiredChunks.append(chunk)
+                blockTable[block].store(0, ordering: .relaxed)
+                released.append(Int32(block))
+            }
+            unlock(c)
+        }
+        return blocks.decommit(released, base: base)
     }
 
     // MARK: Finding cells

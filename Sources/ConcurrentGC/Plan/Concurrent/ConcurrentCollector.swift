@@ -234,7 +234,9 @@ final class ConcurrentCollector: Collector {
         guard let (cycle, isMarking) = monitor.withLock({ running ? (heap.completedCycles, marking) : nil }) else { return }
         let limit = allocationLimit(marking: isMarking)
         guard heap.heapInUseBytes &+ bytes > limit else { return }
-        while heap.completedCycles == cycle && !stopping.load(ordering: .relaxed) {
+        // `running` too: a cycle that has just published its end may not have reset it yet, and the
+        // count then names a cycle that nobody has requested (seen: a lone mutator waiting for ever).
+        while monitor.withLock({ running && heap.completedCycles == cycle }) && !stopping.load(ordering: .relaxed) {
             let scanned = heap.barrierOn ? helpMark(budget: 1 << 20, counter: .assist) : 0
             if scanned == 0 {
                 heap.world.enterSafeRegion(requester)
