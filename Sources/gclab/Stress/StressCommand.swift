@@ -22,10 +22,10 @@ enum StressCommand {
     x 2^-3..2^3; a size, such as --nursery, its default x 2^-6..1 so that collections come often), the
     workload, --threads 1..--max-threads, --heap-minimum 64K..1M (small: frequent collections; --heap-max
     stays 1G), --gogc 25..200 and --seed. A combination `gclab run` refuses is drawn again.
-    Safe and unsafe: a configuration gclab itself calls unsafe (--barrier none, yuasa or dijkstra with
-    --roots handshake, --read-barrier none, --remset none: those that need `gclab run --unsafe`) is drawn
-    at --unsafe-rate and run with --unsafe; it is expected to lose objects and is reported apart with its
-    catch rate: the fraction of its runs that collected at least once in which the verifier caught a loss.
+    Safe and unsafe: a configuration the plan itself calls unsafe (one `gclab run` takes only with
+    --unsafe, e.g. --barrier none, --remset none) is drawn at --unsafe-rate and run with --unsafe; it is
+    expected to lose objects and is reported apart with its catch rate: the fraction of its runs that
+    collected at least once in which the verifier caught a loss (lost objects, or a verify-mode stop).
     A safe run fails when it does not end with status ok and exit status 0: lost objects, a crash, a
     self-check failure, heap exhaustion (with a 1G heap and small workloads it means a collector keeps
     garbage) or a timeout. Every failure is printed with the `gclab run` command that reproduces it

@@ -66,10 +66,14 @@ enum StressReport {
         let counted = results.filter { $0.verdict != .refused }.sorted { $0.draw.index < $1.draw.index }
         let safe = counted.filter(\.draw.safe), unsafe = counted.filter { !$0.draw.safe }
         var out: [String] = []
-        out.append(render(["safe class", "runs", "collected", "cycles", "lost", "failures", "timeouts"],
-                          grouped(safe, by: \.draw.className).map { name, c in
-                              [name, "\(c.runs)", "\(c.collected)", "\(c.cycles)", "\(c.lost)", "\(c.failures)", "\(c.timeouts)"]
-                          }))
+        if safe.isEmpty {
+            out.append("safe class: no safe runs")
+        } else {
+            out.append(render(["safe class", "runs", "collected", "cycles", "lost", "failures", "timeouts"],
+                              grouped(safe, by: \.draw.className).map { name, c in
+                                  [name, "\(c.runs)", "\(c.collected)", "\(c.cycles)", "\(c.lost)", "\(c.failures)", "\(c.timeouts)"]
+                              }))
+        }
         if !unsafe.isEmpty {
             out.append("")
             out.append(render(["unsafe class (losses expected)", "runs", "collected", "caught", "catch rate", "cycles", "lost", "other"],
