@@ -154,6 +154,38 @@ final class StressTests: XCTestCase {
         }
     }
 
+    func testInterruptReportsWhatFinishedAndKillsTheRunUnderWay() throws {
+        let out = temp.appendingPathComponent("interrupted")
+        let stdout = temp.appendingPathComponent("interrupted.out")
+        XCTAssertTrue(FileManager.default.createFile(atPath: stdout.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: stdout)
+        defer { try? handle.close() }
+        let p = Process()
+        p.executableURL = GCLabProcess.binary
+        p.arguments = ["stress", "--runs", "10000", "--seed", "9", "--quiet", "--out", out.path]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = handle
+        p.standardError = FileHandle.nullDevice
+        let done = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in done.signal() }
+        try p.run()
+        Thread.sleep(forTimeInterval: 3)
+        kill(p.processIdentifier, SIGINT)
+        if done.wait(timeout: .now() + 30) == .timedOut {
+            kill(p.processIdentifier, SIGKILL)
+            done.wait()
+            return XCTFail("gclab stress did not stop on SIGINT")
+        }
+        XCTAssertEqual(p.terminationStatus, 130)
+        let text = try String(contentsOf: stdout, encoding: .utf8)
+        XCTAssertTrue(text.contains("; interrupted (SIGINT)\n"), text)
+        XCTAssertTrue(text.contains("\ncollector "), text)
+        // The rows are the runs that finished: numbered from 1 without a gap, none killed by the interrupt.
+        let rows = try csv(out.appendingPathComponent("stress.csv")).rows
+        XCTAssertEqual(rows.map { $0["run"]! }, (0..<rows.count).map { String($0 + 1) })
+        XCTAssertFalse(rows.contains { $0["exit_status"] == "SIGKILL" })
+    }
+
     func testVerdicts() {
         let space = StressSpace(collectors: [.concurrent], workloads: ["graph-mutation"], scale: "small", maxThreads: 4,
                                 unsafeRate: 0, seed: 1)

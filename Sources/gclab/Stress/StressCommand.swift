@@ -2,7 +2,8 @@
 // timeout (StressRun.swift), then a table per configuration class and every failure's exact command
 // (StressReport.swift). For the researcher who adds a collector or a barrier: it draws from the plans'
 // declared traits, so a new plan is stressed as soon as it is in the registry. Exit status 1 when a safe
-// configuration failed (lost an object, crashed, timed out, ...), 0 otherwise; 2 for bad options.
+// configuration failed (lost an object, crashed, timed out, ...), 128 + the signal when interrupted, 0
+// otherwise; 2 for bad options.
 
 import ConcurrentGC
 import Foundation
@@ -46,7 +47,9 @@ enum StressCommand {
                          files of every failed run in DIR/runs/<run>/
       --dry-run          print the drawn commands (with class and safety) and run nothing
       --quiet            no progress lines on stderr
-    Exit status: 0 when no safe run failed, 1 when one did, 2 for bad options.
+    SIGINT or SIGTERM stops the stress: the runs under way are killed and dropped, the report covers the
+    runs that finished. Exit status: 1 when a safe run failed; else 130 or 143 when interrupted; else 0;
+    2 for bad options.
     """ }
 
     /// The validated options.
@@ -66,8 +69,8 @@ enum StressCommand {
         if o.flag("help") { print(help); return }
         let options = try parse(o)
         if options.dryRun { return dryRun(options) }
-        let failed = try StressLoop(options).run()
-        if failed { exit(1) }
+        let status = try StressLoop(options).run()
+        if status != 0 { exit(status) }
     }
 
     static func parse(_ o: OptionParser) throws -> Options {

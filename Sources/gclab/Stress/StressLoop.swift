@@ -17,6 +17,8 @@ final class StressLoop: @unchecked Sendable {
     private var nextIndex = 0
     private var results: [StressResult] = []
     private var stopReason: String?
+    /// The signal that stopped the stress, if one did.
+    private var interruptedBy: Int32?
     private var error: Error?
     private var lastWrite = Date()
     private var lastProgress = Date()
@@ -34,8 +36,9 @@ final class StressLoop: @unchecked Sendable {
         }
     }
 
-    /// Runs the stress and prints the report; true when a safe run failed.
-    func run() throws -> Bool {
+    /// Runs the stress and prints the report. Returns the exit status: 1 when a safe run failed, else
+    /// 128 + the signal when interrupted, else 0.
+    func run() throws -> Int32 {
         let o = options
         print("gclab stress --seed \(o.space.seed): collectors \(o.space.collectors.map(\.name).joined(separator: ",")); "
               + [o.runs.map { "\($0) runs" }, o.seconds.map { "for \(MatrixCommand.duration($0))" }].compactMap { $0 }.joined(separator: " or ")
@@ -66,7 +69,8 @@ final class StressLoop: @unchecked Sendable {
         try writeCSV(finished)
         print(StressReport.text(finished, seed: o.space.seed, seconds: Date().timeIntervalSince(start), stopped: stopReason))
         if let out = o.out { print("results: \(out.appendingPathComponent("stress.csv").path)") }
-        return finished.contains { $0.verdict == .fail }
+        if finished.contains(where: { $0.verdict == .fail }) { return 1 }
+        return lock.withLock { interruptedBy.map { 128 + $0 } ?? 0 }
     }
 
     /// The next draw index, or nil when the stress is over.
@@ -122,8 +126,8 @@ final class StressLoop: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
                 let again = lock.withLock { () -> Bool in
-                    defer { stopReason = "interrupted (\(ChildRun.signalName(sig)))" }
-                    return stopReason?.hasPrefix("interrupted") ?? false
+                    defer { stopReason = "interrupted (\(ChildRun.signalName(sig)))"; interruptedBy = sig }
+                    return interruptedBy != nil
                 }
                 ChildRun.killRunning()
                 if again { exit(128 + sig) }
