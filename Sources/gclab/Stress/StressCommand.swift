@@ -22,7 +22,10 @@ enum StressCommand {
     --pacer where it takes them, each of its own options (a choice uniformly; a number its default
     x 2^-3..2^3; a size, such as --nursery, its default x 2^-6..1 so that collections come often), the
     workload, --threads 1..--max-threads, --heap-minimum 64K..1M (small: frequent collections; --heap-max
-    stays 1G), --gogc 25..200 and --seed. A combination `gclab run` refuses is drawn again.
+    stays 1G), --gogc 25..200 and --seed. A combination `gclab run` refuses is drawn again; one that only
+    the workload refuses when it starts (exit status 2: producer-consumer's odd thread counts) is listed,
+    not counted. The table has a row per class: the collector, its barrier and the value of each of its
+    choice options (e.g. concurrent/yuasa/handshake, gencopy/hybrid/card/concurrent).
     Safe and unsafe: a configuration the plan itself calls unsafe (one `gclab run` takes only with
     --unsafe, e.g. --barrier none, --remset none) is drawn at --unsafe-rate and run with --unsafe; it is
     expected to lose objects and is reported apart with its catch rate: the fraction of its runs that

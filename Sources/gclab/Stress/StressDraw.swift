@@ -137,7 +137,7 @@ struct StressSpace {
     }
 }
 
-/// The random generator for draws that are not a configuration's (the seed when none is given).
+/// The seed of a stress run without --seed.
 enum StressSeed {
     /// A seed from the clock and the process id, for a run without --seed (it is printed).
     static func fresh() -> UInt64 {

@@ -14,6 +14,8 @@ final class StressLoop: @unchecked Sendable {
     let scratch: Bool
 
     private let lock = NSLock()
+    /// Serialises the writes of stress.csv (they share one temporary file name).
+    private let writeLock = NSLock()
     private var nextIndex = 0
     private var results: [StressResult] = []
     private var stopReason: String?
@@ -116,7 +118,7 @@ final class StressLoop: @unchecked Sendable {
 
     private func writeCSV(_ results: [StressResult]) throws {
         guard let out = options.out else { return }
-        try StressReport.table(results).write(to: out.appendingPathComponent("stress.csv"))
+        try writeLock.withLock { try StressReport.table(results).write(to: out.appendingPathComponent("stress.csv")) }
     }
 
     /// SIGINT/SIGTERM: stop drawing, kill the children under way, report what finished; again: exit.

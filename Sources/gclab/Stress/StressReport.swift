@@ -42,7 +42,7 @@ enum StressReport {
         var catchRate: String { collected == 0 ? "-" : String(format: "%.0f %%", 100 * Double(caught) / Double(collected)) }
     }
 
-    /// The counts per key, keys in order of first appearance sorted by name.
+    /// The counts per key, sorted by key.
     static func grouped(_ results: [StressResult], by key: (StressResult) -> String) -> [(String, Counts)] {
         var counts: [String: Counts] = [:]
         for r in results { counts[key(r), default: Counts()].add(r) }
