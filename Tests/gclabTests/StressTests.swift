@@ -58,7 +58,9 @@ final class StressTests: XCTestCase {
     func testDrawsAreAFunctionOfTheSeed() throws {
         let a = try gclab(["stress", "--dry-run", "--runs", "200", "--seed", "11"])
         XCTAssertEqual(a.status, 0, a.stderr)
-        XCTAssertTrue(a.stdout.hasPrefix("gclab stress --seed 11: 200 draws\n"), a.stdout)
+        // The first line names every option that decides the draws (--max-threads defaults to 4 x the cores).
+        let maxThreads = 4 * ProcessInfo.processInfo.activeProcessorCount
+        XCTAssertTrue(a.stdout.hasPrefix("gclab stress --seed 11 --scale small --max-threads \(maxThreads) --unsafe-rate 0.15: 200 draws\n"), a.stdout)
         let b = try gclab(["stress", "--dry-run", "--runs", "200", "--seed", "11"])
         XCTAssertEqual(a.stdout, b.stdout, "the same seed draws the same configurations")
         let prefix = try gclab(["stress", "--dry-run", "--runs", "20", "--seed", "11"])
@@ -97,7 +99,7 @@ final class StressTests: XCTestCase {
         let args = ["stress", "--runs", "6", "--seed", "5", "--workloads", "gcbench,lru-cache,graph-mutation", "--max-threads", "3"]
         let r = try gclab(args + ["--out", out.path], deadline: 240)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("gclab stress --seed 5: "), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("gclab stress --seed 5 --workloads gcbench,lru-cache,graph-mutation --scale small --max-threads 3 --unsafe-rate 0.15: 6 runs; "), r.stdout)
         XCTAssertTrue(r.stdout.contains("safe class"), r.stdout)
         XCTAssertTrue(r.stdout.contains("\ncollector "), r.stdout)
         XCTAssertTrue(r.stdout.contains("stress: 6 runs ("), r.stdout)

@@ -38,7 +38,8 @@ enum StressCommand {
       --workloads LIST   comma list (default all `gclab list` shows)
       --runs N           runs to draw (default 50 without --time)
       --time DURATION    draw new runs until DURATION has passed, e.g. 90s, 10m, 1h (a run under way finishes)
-      --seed S           the draws' seed (default: a fresh one, printed); the same seed gives the same draws
+      --seed S           the draws' seed (default: a fresh one); the same seed and draw options give the same
+                         draws (the first line printed names them all: --max-threads depends on the cores)
       --jobs N           children at once (default 1: every run has up to --max-threads mutator threads plus
                          mark workers, more than the cores already; parallel children would measure the
                          machine's load more than the collector, and time out for it)
@@ -133,7 +134,7 @@ enum StressCommand {
 
     /// `--dry-run`: the draws, one line each.
     static func dryRun(_ options: Options) {
-        print("gclab stress --seed \(options.space.seed): \(options.runs!) draws")
+        print("\(options.space.command): \(options.runs!) draw\(options.runs! == 1 ? "" : "s")")
         for i in 0..<options.runs! {
             let d = options.space.draw(i)
             print("run \(i + 1) \(d.safe ? "safe" : "unsafe") \(d.className): \(d.command)")

@@ -49,6 +49,15 @@ struct StressSpace {
     /// Candidates drawn for one configuration before giving up the wanted kind (safe or unsafe).
     static let attempts = 500
 
+    /// The options that decide the draws, as a command: with it, draw i is the same on any machine.
+    var command: String {
+        var words = ["gclab stress --seed \(seed)"]
+        if collectors != CollectorKind.allCases { words.append("--collectors " + collectors.map(\.name).joined(separator: ",")) }
+        if workloads != WorkloadRegistry.all.map({ $0.name }) { words.append("--workloads " + workloads.joined(separator: ",")) }
+        words += ["--scale \(scale)", "--max-threads \(maxThreads)", "--unsafe-rate \(unsafeRate)"]
+        return words.joined(separator: " ")
+    }
+
     /// Draw `index`.
     func draw(_ index: Int) -> StressDraw {
         var rng = SplitMix64(seed: SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(index) &+ 0x5EED)))

@@ -42,7 +42,7 @@ final class StressLoop: @unchecked Sendable {
     /// 128 + the signal when interrupted, else 0.
     func run() throws -> Int32 {
         let o = options
-        print("gclab stress --seed \(o.space.seed): collectors \(o.space.collectors.map(\.name).joined(separator: ",")); "
+        print("\(o.space.command): "
               + [o.runs.map { "\($0) runs" }, o.seconds.map { "for \(MatrixCommand.duration($0))" }].compactMap { $0 }.joined(separator: " or ")
               + "; --jobs \(o.jobs), --timeout \(o.timeout) s, --scale \(o.space.scale)")
         try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
