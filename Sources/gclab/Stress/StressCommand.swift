@@ -48,7 +48,7 @@ enum StressCommand {
       --max-threads N    most mutator threads drawn (default 4 x the cores: \(4 * cores))
       --unsafe-rate F    fraction of unsafe draws, 0...1, for the collectors that have some (default 0.15)
       --out DIR          write DIR/stress.csv (every run; rewritten atomically as runs finish) and keep the
-                         files of every failed run in DIR/runs/<run>/
+                         files of every failed run (and unsafe run that crashed or hung) in DIR/runs/<run>/
       --dry-run          print the drawn commands (with class and safety) and run nothing
       --quiet            no progress lines on stderr
     SIGINT or SIGTERM stops the stress: the runs under way are killed and dropped, the report covers the

@@ -57,7 +57,7 @@ final class StressLoop: @unchecked Sendable {
                     do {
                         let draw = o.space.draw(index)
                         let result = try StressRun.execute(draw, directory: runsDirectory.appendingPathComponent(String(index + 1)),
-                                                           timeout: o.timeout, keep: { !self.scratch && $0.verdict == .fail })
+                                                           timeout: o.timeout, keep: { !self.scratch && [.fail, .other].contains($0.verdict) })
                         record(result)
                     } catch {
                         fail(error)
