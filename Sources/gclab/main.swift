@@ -16,6 +16,7 @@ commands:
   minheap     find a workload's smallest heap (binary search over --heap-max), cached for --heap 2.5x
   summarize   a matrix's summary.csv as a table, one row per configuration
   merge       join the summary.csv files of matrix shards
+  stress      random verified runs of every collector, barrier and option; failures with their commands
   help        this text
 
 `gclab <command> --help` describes a command's options.
@@ -42,6 +43,7 @@ do {
     case "minheap": try MinHeapCommand.main(rest)
     case "summarize": try SummarizeCommand.main(rest)
     case "merge": try MergeCommand.main(rest)
+    case "stress": try StressCommand.main(rest)
     case "help", "--help", "-h": print(usage)
     default: throw UsageError("unknown command '\(command)' (try `gclab help`)")
     }

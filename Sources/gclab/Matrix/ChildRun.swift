@@ -1,4 +1,4 @@
-// One `gclab run` as a child process of this same executable, for `gclab matrix` and `gclab minheap`.
+// One `gclab run` as a child process of this same executable, for `gclab matrix`, `gclab minheap` and `gclab stress`.
 // A child keeps a crash, a hang or a heap exhaustion from taking the whole matrix down: it is killed after
 // a timeout, and its exit (code, signal or timeout) and the last line it wrote on stderr become the run's
 // status and reason. Its stderr goes to a file (no pipe to drain, and a record of what went wrong).
@@ -43,8 +43,9 @@ enum ChildRun {
         process.terminationHandler = { _ in finished.signal() }
         let start = Date()
         try process.run()
-        running.withLock { $0 = process.processIdentifier }
-        defer { running.withLock { $0 = 0 } }
+        let pid = process.processIdentifier
+        running.withLock { _ = $0.insert(pid) }
+        defer { running.withLock { _ = $0.remove(pid) } }
         var timedOut = false
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
@@ -89,8 +90,13 @@ enum ChildRun {
          SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT"][signal] ?? "signal \(signal)"
     }
 
-    /// The child running now (0: none), for the interrupt handler.
-    private static let running = LockedValue(pid_t(0))
+    /// The children running now (`gclab stress --jobs` runs several), for the interrupt handlers.
+    private static let running = LockedValue(Set<pid_t>())
+
+    /// Kills every child running now (SIGKILL); their `run` calls return `.signaled(SIGKILL)`.
+    static func killRunning() {
+        for pid in running.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
     private nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
 
     /// On SIGINT or SIGTERM, kills the running child too before exiting (128 + signal), so that
@@ -100,8 +106,7 @@ enum ChildRun {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                let pid = running.withLock { $0 }
-                if pid > 0 { kill(pid, SIGKILL) }
+                killRunning()
                 exit(128 + sig)
             }
             source.resume()
