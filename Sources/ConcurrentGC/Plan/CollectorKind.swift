@@ -51,7 +51,7 @@ public struct CollectorKind: Hashable, Sendable, CustomStringConvertible {
 
     /// Why `configuration` may lose live objects on this plan (it then needs `allowUnsafe`), or nil.
     public func unsafeReason(_ c: HeapConfiguration) -> String? {
-        if !traits.barriers.isEmpty && c.barrier.losesObjects {
+        if !traits.barriers.isEmpty && c.barrier.losesObjects && traits.barrierRuns(c) {
             return "--barrier \(c.barrier) has no write barrier and loses objects"
         }
         return traits.unsafeReason(c)
@@ -88,6 +88,9 @@ public struct PlanTraits: Sendable {
     public var refusal: @Sendable (HeapConfiguration) -> String? = { _ in nil }
     /// A combination known to lose objects (it needs --unsafe), or nil.
     public var unsafeReason: @Sendable (HeapConfiguration) -> String? = { _ in nil }
+    /// Whether the configuration runs the plan's barrier at all (gencopy's only with `--major
+    /// concurrent`): a barrier that never runs cannot lose an object.
+    public var barrierRuns: @Sendable (HeapConfiguration) -> Bool = { _ in true }
     /// One of its own options has a value that loses objects (a plan with barriers always has one).
     public var hasUnsafeOption = false
     /// `--unsafe` applies: a barrier or an option of the plan can lose objects.

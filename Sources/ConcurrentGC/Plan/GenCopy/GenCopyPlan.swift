@@ -12,6 +12,7 @@ extension CollectorKind {
             // The marking barriers of `--major concurrent` (steele re-greys black sources, and a nursery
             // object is never black: GenCopyConcurrentMajor.swift).
             t.barriers = [.yuasa, .hybrid, .dijkstra, .none]
+            t.barrierRuns = { $0.genCopyMajor == "concurrent" }  // a stop-the-world major needs none
             // A concurrent major: its mark starts in a minor's pause and ends in the major pause.
             t.phases = CyclePhaseNames(opening: "major mark start", marking: "concurrent major mark", closing: "major termination")
             t.cycleColumns += ["major_phase"]
