@@ -194,21 +194,10 @@ final class ConcurrentCollector: Collector {
         }
         while heap.completedCycles < target && !stopping.load(ordering: .relaxed) {
             monitor.withLock { if !running { request(reason) } }
-            // A mutator waiting for memory helps mark; a thread that is not a mutator only when no
-            // background worker would.
-            let helps = requester != nil || workerDuties.isEmpty
-            let scanned = helps && heap.barrierOn ? helpMark(budget: 1 << 20, counter: .assist) : 0
             if let r = requester {
-                if scanned > 0 {
-                    Mutator(ctx: r.ctx).poll()
-                } else {
-                    heap.world.enterSafeRegion(r)
-                    usleep(50)
-                    heap.world.leaveSafeRegion(r)
-                    Mutator(ctx: r.ctx).poll()
-                }
-            } else if scanned == 0 {
-                usleep(50)
+                markOrSleep(r)
+            } else if !(workerDuties.isEmpty && heap.barrierOn && helpMark(budget: 1 << 20, counter: .assist) > 0) {
+                usleep(50)  // a thread that is not a mutator marks only when no background worker would
             }
         }
     }
@@ -237,14 +226,19 @@ final class ConcurrentCollector: Collector {
         // `running` too: a cycle that has just published its end may not have reset it yet, and the
         // count then names a cycle that nobody has requested (seen: a lone mutator waiting for ever).
         while monitor.withLock({ running && heap.completedCycles == cycle }) && !stopping.load(ordering: .relaxed) {
-            let scanned = heap.barrierOn ? helpMark(budget: 1 << 20, counter: .assist) : 0
-            if scanned == 0 {
-                heap.world.enterSafeRegion(requester)
-                usleep(50)
-                heap.world.leaveSafeRegion(requester)
-            }
-            Mutator(ctx: requester.ctx).poll()
+            markOrSleep(requester)
         }
+    }
+
+    /// One step of a mutator waiting for a cycle (for memory, or past the allocation limit): it marks if
+    /// there is marking to do, else sleeps briefly in a safe region; then it answers its safepoint.
+    private func markOrSleep(_ r: MutatorRecord) {
+        if !(heap.barrierOn && helpMark(budget: 1 << 20, counter: .assist) > 0) {
+            heap.world.enterSafeRegion(r)
+            usleep(50)
+            heap.world.leaveSafeRegion(r)
+        }
+        Mutator(ctx: r.ctx).poll()
     }
 
     // MARK: Teardown
