@@ -1,9 +1,12 @@
 // Command-line parsing shared by every gclab subcommand.
 //
-// gclab takes `--name value` and `--flag` options only. Every subcommand declares the options it knows;
-// anything else is refused with one clear line (exit code 2, see main.swift), never a crash.
+// gclab takes `--name value` (or `--name=value`) and `--flag` options only, each at most once. Every
+// subcommand declares the options it knows; anything else is refused with one clear line (exit code 2,
+// see main.swift), never a crash. Numbers and sizes have one syntax everywhere (Pacer's NumberSyntax.swift):
+// `-0.5`, `42`; `512M`, `1.5G`, `64KiB`; no exponents, hex, inf or nan.
 
 import ConcurrentGC
+import Pacer
 import Foundation
 
 /// A mistake in what the user typed: printed as one line, exit code 2.
@@ -33,6 +36,9 @@ struct OptionParser {
                 if let eq = name.firstIndex(of: "=") {
                     inlineValue = String(name[name.index(after: eq)...])
                     name = String(name[..<eq])
+                }
+                if flags.contains(name) || values[name] != nil {
+                    throw UsageError("option --\(name) given twice: give it once")
                 }
                 if flagOptions.contains(name) {
                     if inlineValue != nil { throw UsageError("option --\(name) takes no value") }
@@ -76,7 +82,7 @@ struct OptionParser {
     /// An integer option within `range`.
     func int(_ name: String, default def: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let v = values[name] else { return def }
-        guard let n = Int(v) else { throw UsageError("invalid integer '\(v)' for --\(name)") }
+        guard let n = Int(v), parseDecimalNumber(v) != nil else { throw UsageError("invalid integer '\(v)' for --\(name)") }
         guard range.contains(n) else {
             throw UsageError("--\(name) \(n) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
@@ -87,7 +93,7 @@ struct OptionParser {
     func double(_ name: String, default def: Double,
                 range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double {
         guard let v = values[name] else { return def }
-        guard let x = Double(v), x.isFinite else { throw UsageError("invalid number '\(v)' for --\(name)") }
+        guard let x = parseDecimalNumber(v) else { throw UsageError("invalid number '\(v)' for --\(name)") }
         guard range.contains(x) else {
             throw UsageError("--\(name) \(v) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
@@ -98,7 +104,7 @@ struct OptionParser {
     func bytes(_ name: String, default def: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
         guard let v = values[name] else { return def }
         guard let n = parseByteSize(v) else {
-            throw UsageError("invalid size '\(v)' for --\(name) (use bytes or a K/M/G suffix, e.g. 512M)")
+            throw UsageError("invalid size '\(v)' for --\(name) (whole bytes, or a number with a K/M/G/T suffix, e.g. 4096, 512M, 1.5G)")
         }
         guard range.contains(n) else {
             throw UsageError("--\(name) \(v) is out of range \(range.lowerBound)...\(range.upperBound) bytes")

@@ -44,6 +44,7 @@ enum PacerSimCommand {
         if parser.flag("no-cpu-limiter") { config.cpuLimiterEnabled = false }
         if let problem = config.validationError() { throw UsageError(problem) }
 
+        try OutputDirectory.prepare(out, what: "--out")
         let options = SimulationOptions(cycles: cycles, seed: seed, noise: noise)
         let result = try Simulator.run(scenario: scenario, kind: kind, config: config, options: options)
         try result.csvTable.write(toDirectory: out, name: "cycles.csv")
@@ -146,6 +147,7 @@ enum TuneCommand {
         guard !simulations.overflow, simulations.partialValue <= maxSimulations else {
             throw UsageError("\(search.pointCount) points x \(seedCount) seeds is more than \(maxSimulations) simulations; narrow the ranges")
         }
+        try OutputDirectory.prepare(out, what: "--out")
 
         let started = Date()
         let result = try search.run { n, body in DispatchQueue.concurrentPerform(iterations: n, execute: body) }  // points in parallel
@@ -223,11 +225,7 @@ enum PacerOptions {
 
     static func outputDirectory(_ parser: OptionParser) throws -> String {
         guard let out = parser.string("out"), !out.isEmpty else { throw UsageError("--out DIR is required") }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw UsageError("--out \(out) exists and is not a directory")
-        }
-        return out
+        return out  // prepared (created, checked writable) once every other option is valid
     }
 
     static func seed(_ parser: OptionParser, default def: UInt64) throws -> UInt64 {
@@ -269,6 +267,10 @@ enum PacerOptions {
             if p.name == "memory-limit" {
                 if text == "off" { config.memoryLimit = nil; continue }
                 config.memoryLimit = try parser.bytes("memory-limit", default: 0, range: 1...Int(9.0e18))
+                continue
+            }
+            if p.name == "heap-minimum" {  // a size, as `gclab run` takes it
+                config.heapMinimum = try parser.bytes("heap-minimum", default: 0, range: Int(p.range.lowerBound)...(1 << 50))
                 continue
             }
             do {

@@ -37,13 +37,16 @@ enum RunCommand {
                             needs --verify, which keeps what they lose alive and counts it
           --threads N       mutator threads, 1...256 (default 1)
           --gogc N          heap growth between collections, percent of live (default 100)
-          --heap-minimum SIZE  the heap goal (trigger, with --pacer gogc) never goes below this (default 4M)
-          --heap-max SIZE   most memory the heap may commit, e.g. 512M, 2G (default 1G)
+          --heap-minimum SIZE  the heap goal (trigger, with --pacer gogc) never goes below this (default 4M,
+                            64K with --scale small; at least 64K; never above --heap-max)
+          --heap-max SIZE   most memory the heap may commit, e.g. 512M, 1.5G (default 1G)
           --seed N          random seed for workloads that use one (default 1)
           --verify          run the checkmark verifier after every mark; poison freed memory
           --out DIR         output directory (default: a new folder under results/)
           --quiet           print nothing but errors
           --gctrace         one line per collection on stderr, in the format of Go's GODEBUG=gctrace=1
+        each option at most once; numbers are decimal (42, 0.5); sizes are bytes or a number with a binary
+        K/M/G/T suffix coming to whole bytes (4096, 512M, 1.5G, 64KiB); no exponents or hex
         options of one collector:
         \(planLines)
         pacer parameters (Go's defaults; not with --pacer gogc):
@@ -122,7 +125,12 @@ enum RunCommand {
         for (option, value) in scale.scaledPlanOptions where traits.options.contains(option) && o.string(option.name) == nil {
             config.set(option, value)
         }
-        let heapMinimum = try o.bytes("heap-minimum", default: scale.heapMinimumBytes, range: (64 << 10)...(1 << 40))
+        config.heapMaxBytes = try o.bytes("heap-max", default: 1 << 30, range: (4 * HeapGeometry.blockBytes)...HeapConfiguration.largestHeapMaxBytes)
+        // The preset's minimum, but never above the limit (a goal past it could never be met).
+        let heapMinimum = try o.bytes("heap-minimum", default: min(scale.heapMinimumBytes, config.heapMaxBytes), range: (64 << 10)...(1 << 40))
+        if heapMinimum > config.heapMaxBytes {
+            throw UsageError("--heap-minimum \(o.string("heap-minimum")!) is above --heap-max \(o.string("heap-max") ?? "1G"): the heap goal never goes below the minimum, so it could never be met")
+        }
         if let pacer = config.pacer {
             config.pacerConfig = try PacerOptions.config(o, base: PacerConfig(), kind: pacer, allowRanges: false, skip: ["gogc", "heap-minimum"]).base
             config.pacerConfig.gogc = config.gogc
@@ -135,24 +143,19 @@ enum RunCommand {
         }
         config.allowUnsafe = o.flag("unsafe")
         config.verify = o.flag("verify")
+        if config.allowUnsafe && !config.verify {
+            throw UsageError("--unsafe needs --verify: it admits configurations that lose objects, and only the verifier keeps what they lose alive and counts it")
+        }
         if let refusal = kind.refusal(config) { throw UsageError(refusal) }
         if let reason = config.unsafeReason {
             guard config.allowUnsafe else { throw UsageError(reason + " (add --unsafe --verify to run it anyway)") }
-            guard config.verify else {
-                throw UsageError("--unsafe needs --verify: without the verifier, lost objects are freed while reachable and the run crashes")
-            }
         }
-        config.heapMaxBytes = try o.bytes("heap-max", default: 1 << 30, range: (4 * HeapGeometry.blockBytes)...HeapConfiguration.largestHeapMaxBytes)
         let threads = try o.int("threads", default: 1, range: 1...256)
         guard let seed = UInt64(o.string("seed") ?? "1") else {
             throw UsageError("invalid seed '\(o.string("seed")!)' for --seed (expected 0...\(UInt64.max))")
         }
         let outPath = o.string("out") ?? defaultOutputDirectory(workload: workloadName, collector: collectorName)
         guard !outPath.isEmpty else { throw UsageError("--out needs a directory") }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outPath, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw UsageError("--out \(outPath) exists and is not a directory")
-        }
         let run = RunConfiguration(workload: workloadName, scale: scaleName, collector: kind,
                                    barrier: traits.barriers.isEmpty ? "n/a" : config.barrier.name,
                                    markWorkers: traits.markWorkers == nil ? 0 : config.markWorkers,
@@ -167,6 +170,8 @@ enum RunCommand {
 
     /// Runs the workload and writes the results.
     static func execute(_ request: Request) throws {
+        try OutputDirectory.prepare(request.outDir.path, what: "--out")  // before the work, not after it
+        TemporaryFiles.removeTemporariesOnInterrupt()
         let workload: any Workload
         do { workload = try request.workload.init(scale: request.scale) } catch { throw UsageError("\(error)") }
         let heap: Heap

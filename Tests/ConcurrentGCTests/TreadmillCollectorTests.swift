@@ -160,4 +160,55 @@ final class TreadmillCollectorTests: XCTestCase {
             }
         }
     }
+
+    /// Why a snapshot barrier in flight counts as grey work (TreadmillBarrier.swift). A's barrier removes
+    /// X (white, reachable at the flip through A only) and, before it shades X, this thread lets marking
+    /// run dry: Baker's steps scan A, and no grey cell is left. Had that turned the barrier off, the
+    /// thread could take Y from X, delete it unshaded and store it into black A: X is scanned later
+    /// without Y, and Y is white at the flip while A holds it. With the barrier counted, marking stays
+    /// open, the deletion of Y is shaded, and nothing is lost. The same moves stop being safe when the
+    /// count is skipped, which the verifier shows (so this test can fail).
+    func testSnapshotBarrierInFlightKeepsMarkingOpen() throws {
+        final class Hook: @unchecked Sendable { var action: ((UInt32) -> Void)? }
+        let hook = Hook()
+        TreadmillBarrier.debugBeforeShade = { raw in hook.action?(raw) }
+        defer { TreadmillBarrier.debugBeforeShade = nil }
+        for barrier in [BarrierKind.yuasa, .hybrid] {
+            for countInFlight in [true, false] {
+                let heap = try heap(.treadmill, k: 1, barrier: barrier, checks: false)
+                (heap.collector as! TreadmillCollector).debugSkipInFlightCount = !countInFlight
+                let space = heap.largeObjectSpace
+                try withMutator(heap) { m in
+                    let a = m.pushRoot(try node(m, 1))
+                    let x = m.pushRoot(try node(m, 2, try node(m, 3)))
+                    m.store(m[a], 0, m[x])
+                    m.collect()  // two flips: A, X and Y are white, and the roots (A, X) grey
+                    m[x] = .null
+                    m.collect()  // X and Y are reachable through A only
+                    let xRef = m.load(m[a], 0)
+                    XCTAssertFalse(space.isReached(xRef.raw), "X is white")
+                    var fired = false
+                    hook.action = { raw in
+                        guard raw == xRef.raw, !fired else { return }
+                        fired = true  // X has left the heap: only this barrier holds it
+                        for _ in 0..<(4 * CellAllocator.workBatch) { _ = try? node(m, 0) }  // Baker's steps scan A
+                        let y = m.pushRoot(m.load(xRef, 0))
+                        m.store(xRef, 0, .null)      // deletes Y: shaded only if the barrier is still on
+                        m.store(m[a], 1, m[y])       // into black A
+                    }
+                    m.store(m[a], 0, .null)
+                    hook.action = nil
+                    XCTAssertTrue(fired)
+                    m.collect()
+                    XCTAssertEqual(value(m, m.load(m[a], 1)), 3)
+                }
+                heap.finish()
+                if countInFlight {
+                    XCTAssertEqual(heap.stats.lostObjectCount, 0, "\(barrier)")
+                } else {
+                    XCTAssertGreaterThanOrEqual(heap.stats.lostObjectCount, 1, "\(barrier): the verifier must catch Y")
+                }
+            }
+        }
+    }
 }

@@ -133,7 +133,8 @@ struct CellAllocator {
     /// Baker's rule: the scan steps owed, with this allocation's, while grey cells remain; once none is
     /// left, the barrier goes off if the plan allows it.
     private static func payWork(_ ctx: UnsafeMutablePointer<MutatorContext>, _ space: TreadmillSpace) {
-        if space.greyTotal.pointee.load(ordering: .relaxed) > 0 {
+        // Zero also means no snapshot barrier is between its exchange and its shade (TreadmillBarrier.swift).
+        if space.greyTotal.pointee.load(ordering: .sequentiallyConsistent) > 0 {
             let owed = ctx.pointee.cells.workOwed &+ ctx.pointee.cells.workPerAllocation
             if owed >= CellAllocator.workBatch {
                 ctx.pointee.cells.scannedBytes &+= space.scan(steps: owed, hint: &ctx.pointee.cells.scanHint).bytes

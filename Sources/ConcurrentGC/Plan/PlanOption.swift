@@ -3,6 +3,8 @@
 // matrix sweeps them and the results record them from that list alone, so adding one touches only its plan.
 // Values given are kept in `HeapConfiguration.planOptions`; an option not given has its default.
 
+import Pacer
+
 /// One option of a collector plan.
 public struct PlanOption: Hashable, Sendable, CustomStringConvertible {
     /// The values an option accepts.
@@ -63,16 +65,16 @@ public struct PlanOption: Hashable, Sendable, CustomStringConvertible {
     public func parse(_ text: String) -> Result<Value, PlanOptionError> {
         switch domain {
         case .integer(let range):
-            guard let n = Int(text) else { return .failure(PlanOptionError("invalid integer '\(text)' for --\(name)")) }
+            guard let n = Int(text), parseDecimalNumber(text) != nil else { return .failure(PlanOptionError("invalid integer '\(text)' for --\(name)")) }
             guard range.contains(n) else { return .failure(PlanOptionError("--\(name) \(n) is out of range \(valuesDescription)")) }
             return .success(.integer(n))
         case .number(let range):
-            guard let x = Double(text), x.isFinite else { return .failure(PlanOptionError("invalid number '\(text)' for --\(name)")) }
+            guard let x = parseDecimalNumber(text) else { return .failure(PlanOptionError("invalid number '\(text)' for --\(name)")) }
             guard range.contains(x) else { return .failure(PlanOptionError("--\(name) \(text) is out of range \(valuesDescription)")) }
             return .success(.number(x))
         case .size(let range):
             guard let n = parseByteSize(text) else {
-                return .failure(PlanOptionError("invalid size '\(text)' for --\(name) (use bytes or a K/M/G suffix, e.g. 4M)"))
+                return .failure(PlanOptionError("invalid size '\(text)' for --\(name) (whole bytes, or a number with a K/M/G/T suffix, e.g. 4096, 4M, 1.5M)"))
             }
             guard range.contains(n) else { return .failure(PlanOptionError("--\(name) \(text) is out of range \(valuesDescription)")) }
             return .success(.integer(n))

@@ -40,7 +40,7 @@ public struct ParameterRange: Equatable, Sendable {
         let flag = "--\(parameter.name)"
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func number(_ s: String, _ what: String) throws -> Double {
-            guard let x = Double(s.trimmingCharacters(in: .whitespaces)), x.isFinite else {
+            guard let x = parseDecimalNumber(s.trimmingCharacters(in: .whitespaces)) else {
                 if parts.count == 1 { throw PacerInputError("invalid number '\(s)' for \(flag)") }
                 throw PacerInputError("invalid \(what) '\(s)' in \(flag) \(text) (expected a number)")
             }

@@ -36,6 +36,9 @@ enum ChildRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment[ParentDeath.environmentKey] = String(getpid())  // the child dies with this process
+        process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderr
@@ -97,20 +100,13 @@ enum ChildRun {
     static func killRunning() {
         for pid in running.withLock({ $0 }) { kill(pid, SIGKILL) }
     }
-    private nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
-
     /// On SIGINT or SIGTERM, kills the running child too before exiting (128 + signal), so that
     /// stopping a matrix leaves no orphan run behind. Results written so far stay valid.
     static func stopChildOnInterrupt() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                killRunning()
-                exit(128 + sig)
-            }
-            source.resume()
-            signalSources.append(source)
+        onTerminationSignal { sig in
+            killRunning()
+            TemporaryFiles.removeAll()
+            exit(128 + sig)
         }
     }
 }

@@ -30,13 +30,16 @@ enum MatrixCommand {
     matrix options:
       --repeat N         runs of each configuration (default 1); run ids end in -1, -2, ...
       --out DIR          output directory (default results/matrix-<yyyyMMdd-HHmmss>)
-      --resume           continue DIR: skip runs whose runs/<run_id>/summary.csv exists
+      --resume           continue the matrix in DIR (the same spec: refused otherwise): skip runs whose
+                         runs/<run_id>/summary.csv exists, run the others again
       --shard I/N        run only runs I, I+N, I+2N, ... of the full list (join with `gclab merge`)
       --timeout SEC      kill a run after SEC seconds, status timeout (default 600)
       --cache FILE       min-heap cache (default results/minheap.csv)
       --quiet            no progress lines
     SPEC.json: {"workloads": ["gcbench"], "collectors": "stw,concurrent", "repeat": 3, "verify": true}
     (keys are the option names; flags on the command line override the file)
+    At most \(MatrixPlan.maxRuns) runs (configurations x repeats), counted before anything is expanded.
+    While it runs, DIR/matrix.lock holds its pid: a second matrix in DIR refuses. Its children die with it.
     Exit status 0 once every run is recorded, whatever its status; 2 for a bad spec (nothing written).
     """ }
 
@@ -45,12 +48,18 @@ enum MatrixCommand {
         if spec.help { print(help); return }
         var plan = try MatrixPlan(spec)
         let dir = URL(fileURLWithPath: spec.out ?? defaultDirectory(shard: spec.shard))
-        try checkOutputDirectory(dir, resume: spec.resume)
+        // Everything that can be refused is refused before a file is created (MatrixDirectory.swift).
+        try MatrixDirectory.check(dir, resume: spec.resume)
+        if plan.configs.contains(where: { $0.heapMultiple != nil }) { try OutputDirectory.prepareFile(spec.cache, what: "--cache") }
+        try OutputDirectory.prepare(dir.path, what: "--out")
+        try MatrixDirectory.lock(dir)
+        if spec.resume { try MatrixDirectory.checkSameMatrix(plan, shard: spec.shard, dir: dir) }
+        TemporaryFiles.removeStaleTemporaries(in: dir)
         ChildRun.stopChildOnInterrupt()
         try plan.resolveHeaps(cache: URL(fileURLWithPath: spec.cache), timeout: spec.timeout, quiet: spec.quiet)
 
         let runs = plan.runs.filter { run in spec.shard.map { run.index % $0.count == $0.index - 1 } ?? true }
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        try OutputDirectory.prepare(dir.appendingPathComponent("runs").path, what: "--out")
         try MatrixSummary.writePlan(plan, command: args, shard: spec.shard, selected: Set(runs.map(\.index)), to: dir)
 
         var rows: [[String]?] = runs.map { spec.resume ? resultRow($0, plan: plan, dir: dir, end: nil, timeout: spec.timeout) : nil }
@@ -63,7 +72,8 @@ enum MatrixCommand {
         for (i, run) in runs.enumerated() where rows[i] == nil {
             if !spec.quiet { progress("[\(i + 1)/\(runs.count)] \(label(run, plan: plan)) ... ") }
             let runDir = dir.appendingPathComponent("runs").appendingPathComponent(run.runId)
-            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+            try OutputDirectory.prepare(runDir.path, what: "--out")
+            TemporaryFiles.removeStaleTemporaries(in: runDir)  // an interrupted attempt's (its writer is dead)
             let outcome = try ChildRun.run(["run"] + run.config.arguments(out: runDir.path),
                                            stderrFile: runDir.appendingPathComponent("stderr.txt"), timeout: spec.timeout)
             let row = resultRow(run, plan: plan, dir: dir, end: outcome.end, timeout: spec.timeout)!
@@ -107,16 +117,6 @@ enum MatrixCommand {
             .compactMap { key in run.config.value(key).map { "\(key)=\($0)" } }
         if plan.repeats > 1 { words.append("#\(run.repeatIndex)") }
         return words.joined(separator: " ")
-    }
-
-    static func checkOutputDirectory(_ dir: URL, resume: Bool) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw UsageError("--out \(dir.path) exists and is not a directory") }
-        let used = ["summary.csv", "matrix.json"].contains { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
-        if used && !resume {
-            throw UsageError("--out \(dir.path) already holds a matrix: add --resume to continue it, or choose another directory")
-        }
     }
 
     static func defaultDirectory(shard: (index: Int, count: Int)?) -> String {

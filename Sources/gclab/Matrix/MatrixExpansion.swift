@@ -80,6 +80,10 @@ struct MatrixPlan {
     /// Expands `spec` and validates every configuration (with `--heap Nx` left at the default heap size
     /// until `resolveHeaps`).
     init(_ spec: MatrixSpec) throws {
+        let count = MatrixPlan.countRuns(spec, limit: MatrixPlan.maxRuns)
+        guard count <= MatrixPlan.maxRuns else {
+            throw UsageError("this matrix has more than \(MatrixPlan.maxRuns) runs (the most one matrix may have): give fewer values or --repeat, or split it into several matrices")
+        }
         repeats = spec.repeats
         gainColumns = MatrixSpec.gainNames.filter { spec.lists[$0] != nil }
         var seen = Set<String>()
@@ -94,6 +98,37 @@ struct MatrixPlan {
         configs = list
         try checkEveryValueIsUsed(spec)
         for i in configs.indices { try MatrixPlan.validate(&configs[i]) }
+    }
+
+    /// The most runs a matrix may have (configurations x repeats): 100,000 runs of even a second each
+    /// are more than a day on one machine, and expanding them takes seconds and hundreds of MB.
+    static let maxRuns = 100_000
+
+    /// The number of runs `spec` expands to (configurations x repeats), counted without expanding it and
+    /// saturating at `limit + 1`: which dimensions apply depends only on the collector and the pacer
+    /// chosen so far, so the count is kept per (collector, pacer) pair, a handful of states, whatever the
+    /// product of the other dimensions.
+    static func countRuns(_ spec: MatrixSpec, limit: Int) -> Int {
+        func times(_ a: Int, _ b: Int) -> Int {
+            let (p, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow || p > limit ? limit + 1 : p
+        }
+        var states: [(collector: String?, pacer: String?, count: Int)] = [(nil, nil, 1)]
+        for (name, option) in MatrixSpec.dimensions {
+            let given = spec.lists[name] ?? (name == "workloads" ? ["gcbench"] : name == "collectors" ? [CollectorKind.runDefault.name] : [])
+            let key = name == "heap" ? "heap" : option
+            states = states.flatMap { state -> [(collector: String?, pacer: String?, count: Int)] in
+                let settings = [state.collector.map { (key: "collector", value: $0) }, state.pacer.map { (key: "pacer", value: $0) }].compactMap { $0 }
+                guard !given.isEmpty, applies(key, to: settings) else { return [state] }
+                switch key {
+                case "collector": return given.map { (Optional($0), state.pacer, state.count) }
+                case "pacer": return given.map { (state.collector, Optional($0), state.count) }
+                default: return [(state.collector, state.pacer, times(state.count, given.count))]
+                }
+            }
+        }
+        let configurations = states.reduce(0) { min(limit + 1, $0 + $1.count) }
+        return times(configurations, spec.repeats)
     }
 
     /// The cross product, as ordered settings per configuration (may contain duplicates).

@@ -94,7 +94,7 @@ struct MatrixSpec {
             repeats = n
         }
         if let text = values["timeout"] {
-            guard let t = Double(text), t.isFinite, t > 0 else { throw UsageError("invalid --timeout '\(text)' (seconds, above 0)") }
+            guard let t = parseDecimalNumber(text), t > 0 else { throw UsageError("invalid --timeout '\(text)' (seconds, above 0)") }
             timeout = t
         }
         if let text = values["shard"] {
@@ -116,29 +116,41 @@ struct MatrixSpec {
 
     /// `2.5x` → 2.5; nil when `text` is not a multiple in (0, 10000].
     static func heapMultiple(_ text: String) -> Double? {
-        guard text.hasSuffix("x") || text.hasSuffix("X"), let m = Double(text.dropLast()), m > 0, m <= 10_000 else { return nil }
+        guard text.hasSuffix("x") || text.hasSuffix("X"), let m = parseDecimalNumber(text.dropLast()), m > 0, m <= 10_000 else { return nil }
         return m
     }
 
     /// A JSON object of flag names (with or without the leading `--`) to a string, number or array of
-    /// them; `true`/`false` for flags. Returned as the same raw values the command line gives.
+    /// them; `true`/`false` for flags. Returned as the same raw values the command line gives. Read with
+    /// Pacer's strict JSONValue: a key given twice is refused, as an option given twice is.
     static func readSpecFile(_ path: String) throws -> (values: [String: String], flags: Set<String>) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read spec file \(path)") }
-        let object: [String: SpecValue]
-        do {
-            object = try JSONDecoder().decode([String: SpecValue].self, from: data)
-        } catch {
-            throw UsageError("\(path) is not a JSON object of option names to strings, numbers or arrays (\(describe(error)))")
+        try parseSpec(try readSmallFile(path, what: "spec file"), name: path)
+    }
+
+    /// The spec in `bytes` (the file `name`), as readSpecFile returns it.
+    static func parseSpec(_ bytes: [UInt8], name path: String) throws -> (values: [String: String], flags: Set<String>) {
+        let document: JSONValue
+        do { document = try JSONValue.parse(bytes) } catch {
+            throw UsageError("\(path) is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = document else {
+            throw UsageError("\(path) must hold a JSON object of option names to values, not \(document.kindName)")
         }
         var values: [String: String] = [:]
         var flags: Set<String> = []
-        for (key, value) in object {
+        var names: [String: String] = [:]  // option name -> key as written, for `gogc` and `--gogc` both given
+        for (key, value) in members {
             let name = key.hasPrefix("--") ? String(key.dropFirst(2)) : key
+            if let other = names.updateValue(key, forKey: name) {
+                throw UsageError("\(path): \"\(other)\" and \"\(key)\" are the same option: give it once")
+            }
             if flagOptions.contains(name) {
                 guard case .bool(let on) = value else { throw UsageError("\(path): \"\(key)\" is a flag: use true or false") }
                 if on { flags.insert(name) }
             } else if valueOptions.contains(name) {
-                guard let text = value.text else { throw UsageError("\(path): \"\(key)\" needs a string, a number or an array of them") }
+                guard let text = commandLineText(value) else {
+                    throw UsageError("\(path): \"\(key)\" needs a string, a number or an array of them, not \(value.kindName)")
+                }
                 values[name] = text
             } else {
                 throw UsageError("\(path): unknown key \"\(key)\" (known: \(valueOptions.union(flagOptions).sorted().joined(separator: " ")))")
@@ -147,56 +159,37 @@ struct MatrixSpec {
         return (values, flags)
     }
 
-    private static func describe(_ error: Error) -> String {
-        var text: String
-        switch error {
-        case DecodingError.dataCorrupted(let c): text = c.debugDescription
-        case DecodingError.typeMismatch(_, let c): text = "at \(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
-        default: text = "\(error)"
+    /// A string or number as typed on the command line; an array of them as a comma list.
+    private static func commandLineText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let s), .number(let s): return s
+        case .array(let items):
+            var parts: [String] = []
+            for item in items {
+                switch item {
+                case .string(let s), .number(let s): parts.append(s)
+                default: return nil
+                }
+            }
+            return parts.joined(separator: ",")
+        default: return nil
         }
-        if case DecodingError.dataCorrupted(let c) = error, let underlying = c.underlyingError {
-            text += ": \(underlying)"
-        }
-        return text.replacingOccurrences(of: "\n", with: " ")
     }
 }
 
-/// A value in a JSON spec file.
-enum SpecValue: Decodable {
-    case bool(Bool)
-    case scalar(String)
-    case list([String])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let s = try? SpecValue.scalar(c) { self = .scalar(s); return }
-        if var items = try? decoder.unkeyedContainer() {
-            var list: [String] = []
-            while !items.isAtEnd {
-                let item = try items.superDecoder()
-                list.append(try SpecValue.scalar(item.singleValueContainer()))
-            }
-            self = .list(list)
-            return
-        }
-        throw DecodingError.typeMismatch(SpecValue.self, .init(codingPath: decoder.codingPath,
-                                                               debugDescription: "expected a string, a number, an array or true/false"))
-    }
-
-    /// A string or a number, as typed on the command line (whole numbers without a decimal point).
-    private static func scalar(_ c: SingleValueDecodingContainer) throws -> String {
-        if let i = try? c.decode(Int.self) { return String(i) }
-        if let d = try? c.decode(Double.self) { return String(d) }
-        return try c.decode(String.self)
-    }
-
-    /// The value as a command-line value; arrays become comma lists.
-    var text: String? {
-        switch self {
-        case .bool: return nil
-        case .scalar(let s): return s
-        case .list(let items): return items.joined(separator: ",")
-        }
+/// The bytes of a small input file (at most 16 MiB), or a one-line error with the system's reason.
+func readSmallFile(_ path: String, what: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw UsageError("cannot read \(what) \(path): \(OutputDirectory.systemReason())") }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw UsageError("cannot read \(what) \(path): \(OutputDirectory.systemReason())") }
+        if n == 0 { return bytes }
+        bytes += chunk[..<n]
+        guard bytes.count <= 16 << 20 else { throw UsageError("\(what) \(path) is larger than 16 MiB: not a spec") }
     }
 }

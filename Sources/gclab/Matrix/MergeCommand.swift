@@ -19,10 +19,7 @@ enum MergeCommand {
         if o.flag("help") { print(help); return }
         guard !o.positionals.isEmpty else { throw UsageError("gclab merge needs at least one matrix directory") }
         guard let outPath = o.string("out"), !outPath.isEmpty else { throw UsageError("--out DIR2 is required") }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outPath, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw UsageError("--out \(outPath) exists and is not a directory")
-        }
+        try OutputDirectory.prepare(outPath, what: "--out")
 
         var header: [String]?
         var rows: [[String]] = []

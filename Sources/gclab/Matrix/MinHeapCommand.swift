@@ -44,6 +44,7 @@ enum MinHeapCommand {
                                           valueOptions: RunCommand.valueOptions, flagOptions: RunCommand.flagOptions)
         let run = try RunCommand.parse(validation).run
         let key = MinHeapKey(workload: run.workload, scale: run.scale, threads: run.threads, collector: run.collector.name)
+        try OutputDirectory.prepareFile(cache.path, what: "--cache")
         _ = try MinHeapCache.read(cache)  // a broken cache is refused before the search, not after it
         ChildRun.stopChildOnInterrupt()
 

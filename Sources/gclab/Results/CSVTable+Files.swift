@@ -18,19 +18,34 @@ extension CSVTable {
 
     /// Writes the table to `directory/name` atomically, creating the directory if needed.
     func write(toDirectory directory: String, name: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(directory, what: "--out")
         try write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
     }
 }
 
-/// Writes `text` to a temporary file beside `url`, then renames it over `url`.
+/// Writes `text` to a temporary file beside `url`, then renames it over `url`. The temporary is
+/// registered while it exists, so an interrupted process removes it (OutputFiles.swift).
 func writeAtomically(_ text: String, to url: URL) throws {
-    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    try Data(text.utf8).write(to: temp)
-    if rename(temp.path, url.path) != 0 {
-        try? FileManager.default.removeItem(at: temp)
-        throw OutputError(message: "could not write \(url.path): \(String(cString: strerror(errno)))")
+    let temp = TemporaryFiles.temporary(for: url)
+    TemporaryFiles.register(temp.path)
+    defer { TemporaryFiles.unregister(temp.path) }
+    func fail(_ what: String) -> OutputError {
+        let reason = OutputDirectory.systemReason()
+        unlink(temp.path)
+        return OutputError(message: "could not write \(url.path): \(what): \(reason)")
     }
+    let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw fail("cannot create \(temp.lastPathComponent)") }
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { close(fd); throw fail("write") }
+        written += n
+    }
+    guard close(fd) == 0 else { throw fail("close") }
+    guard rename(temp.path, url.path) == 0 else { throw fail("rename") }
 }
 
 /// A result file could not be written (exit code 1: the input was fine, the machine was not).

@@ -70,7 +70,8 @@ enum RunResults {
 
     /// Writes all files of a run into `directory` (created if needed).
     static func write(config: RunConfiguration, status: String, wallNs: UInt64, heap: Heap, to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(directory.path, what: "--out")
+        TemporaryFiles.removeStaleTemporaries(in: directory)
         let stats = heap.stats
         let summary = RunSummary(stats: stats)
 

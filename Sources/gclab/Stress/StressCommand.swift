@@ -7,6 +7,7 @@
 
 import ConcurrentGC
 import Foundation
+import Pacer
 import Workloads
 
 enum StressCommand {
@@ -106,6 +107,7 @@ enum StressCommand {
             out = URL(fileURLWithPath: path)
         }
         if o.flag("dry-run") && runs == nil { throw UsageError("--dry-run needs --runs, not --time") }
+        if let out, !o.flag("dry-run") { try OutputDirectory.prepare(out.path, what: "--out") }
         return Options(space: space, runs: runs, seconds: seconds, jobs: try o.int("jobs", default: 1, range: 1...64),
                        timeout: try o.double("timeout", default: 120, range: 0.001...86_400), out: out,
                        dryRun: o.flag("dry-run"), quiet: o.flag("quiet"))
@@ -126,7 +128,7 @@ enum StressCommand {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
         var number = Substring(text), unit = 1.0
         if let last = text.last, let u = units[last] { number = number.dropLast(); unit = u }
-        guard let x = Double(number), x.isFinite, x > 0, x * unit <= 366 * 86_400 else {
+        guard let x = parseDecimalNumber(number), x > 0, x * unit <= 366 * 86_400 else {
             throw UsageError("invalid duration '\(text)' for --time (e.g. 90s, 10m, 1h)")
         }
         return x * unit

@@ -25,7 +25,6 @@ final class StressLoop: @unchecked Sendable {
     private var lastWrite = Date()
     private var lastProgress = Date()
     private let start = Date()
-    private var signalSources: [DispatchSourceSignal] = []
 
     init(_ options: StressCommand.Options) {
         self.options = options
@@ -45,7 +44,7 @@ final class StressLoop: @unchecked Sendable {
         print("\(o.space.command): "
               + [o.runs.map { "\($0) runs" }, o.seconds.map { "for \(MatrixCommand.duration($0))" }].compactMap { $0 }.joined(separator: " or ")
               + "; --jobs \(o.jobs), --timeout \(o.timeout) s, --scale \(o.space.scale)")
-        try FileManager.default.createDirectory(at: runsDirectory, withIntermediateDirectories: true)
+        try OutputDirectory.prepare(runsDirectory.path, what: "--out")
         defer { if scratch { try? FileManager.default.removeItem(at: runsDirectory) } }
         interceptSignals()
         let group = DispatchGroup()
@@ -123,19 +122,13 @@ final class StressLoop: @unchecked Sendable {
 
     /// SIGINT/SIGTERM: stop drawing, kill the children under way, report what finished; again: exit.
     private func interceptSignals() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in
-                let again = lock.withLock { () -> Bool in
-                    defer { stopReason = "interrupted (\(ChildRun.signalName(sig)))"; interruptedBy = sig }
-                    return interruptedBy != nil
-                }
-                ChildRun.killRunning()
-                if again { exit(128 + sig) }
+        onTerminationSignal { [self] sig in
+            let again = lock.withLock { () -> Bool in
+                defer { stopReason = "interrupted (\(ChildRun.signalName(sig)))"; interruptedBy = sig }
+                return interruptedBy != nil
             }
-            source.resume()
-            signalSources.append(source)
+            ChildRun.killRunning()
+            if again { exit(128 + sig) }
         }
     }
 }

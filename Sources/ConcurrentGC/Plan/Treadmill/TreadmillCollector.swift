@@ -62,6 +62,9 @@ final class TreadmillCollector: Collector {
     /// Test hook: the flip skips its second look at the roots (which dijkstra and steele need), to show
     /// that the verifier catches what that loses.
     var debugSkipFlipRescan = false
+    /// Test hook: snapshot barriers do not count themselves as grey work while they run (set before
+    /// mutators arrive), to show that the verifier catches what that loses (TreadmillBarrier.swift).
+    var debugSkipInFlightCount = false
 
     init(heap: Heap) {
         self.heap = heap
@@ -86,7 +89,9 @@ final class TreadmillCollector: Collector {
         ctx.pointee.allocator = .cells
         ctx.pointee.cells = CellAllocator(space: space, workPerAllocation: k, stopBarrierWhenMarked: barrierOffWhenMarked)
         let state = UnsafeMutablePointer<TreadmillMutatorState>.allocate(capacity: 1)
-        state.initialize(to: TreadmillMutatorState(barrier: barrier.id, space: .passUnretained(space)))
+        state.initialize(to: TreadmillMutatorState(barrier: barrier.id, space: .passUnretained(space),
+                                                   countsInFlight: barrierOffWhenMarked && !debugSkipInFlightCount,
+                                                   hooked: TreadmillBarrier.debugBeforeShade != nil))
         ctx.pointee.planState = UnsafeMutableRawPointer(state)
         ctx.pointee.writeBarrierSlow = TreadmillBarrier.slowPath
     }
