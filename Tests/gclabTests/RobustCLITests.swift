@@ -52,9 +52,11 @@ final class RobustCLITests: XCTestCase {
     }
 
     func testAcceptedSyntaxRuns() throws {
-        let help = try run(["help", "run"])
-        XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.stdout.hasPrefix("usage: gclab run"), help.stdout)
+        for command in ["run", "bench", "list", "pacer-sim", "tune", "matrix", "minheap", "summarize", "merge", "stress", "fuzz"] {
+            let help = try run(["help", command])
+            XCTAssertEqual(help.status, 0, "help \(command): \(help.stderr)")
+            XCTAssertTrue(help.stdout.contains("usage: gclab") || help.stdout.contains("gclab \(command)"), "help \(command): \(help.stdout)")
+        }
         let out = temp.appendingPathComponent("run")
         let r = try run(["run", "--workload", "quads", "--scale", "small", "--heap-max", "1.5M", "--heap-minimum", "96K",
                          "--collector", "stw", "--verify", "--out", out.path])
