@@ -3,6 +3,9 @@
 //   0            "GC: pauses"         stop-the-world pauses as slices
 //   1            "GC: phases"         each cycle's phases, named by its plan (`PlanTraits.phases`): an opening
 //                                     pause, marking while mutators run, a closing pause; or one pause
+//   10 + k       "GC: phases (k+1)"   cycles that overlap one still running on the tracks before (a
+//                                     generational plan's minor collections during a concurrent major), so
+//                                     that the slices of each track nest, as the format requires
 //   1000 + id    "mutator id"         handshakes and assists of that mutator
 //   2000 + i     "mark worker i"      background marking slices
 // Counters: heap in use, live, trigger, committed (from the heap samples); goal and trigger per cycle.
@@ -39,18 +42,28 @@ enum TraceFile {
                 slice(p.kind.name, "handshake", 1000 + p.mutator, p.startNs, p.durationNs, #"{"cycle":\#(p.cycle)}"#)
             }
         }
-        for c in stats.cycles {
+        var laneEnds: [UInt64] = []  // per phase track, when its last cycle ended
+        for c in stats.cycles.sorted(by: { $0.startNs < $1.startNs }) {
+            let lane = laneEnds.firstIndex { $0 <= c.startNs } ?? laneEnds.count
+            if lane == laneEnds.count {
+                laneEnds.append(0)
+                if lane > 0 { meta(10 + lane, "GC: phases (\(lane + 1))") }
+            }
+            laneEnds[lane] = max(c.endNs, c.startNs)
+            let tid = lane == 0 ? 1 : 10 + lane
             let args = #"{"cycle":\#(c.cycle),"reason":"\#(c.reason)","marked_bytes":\#(c.markedBytes)}"#
             let phases = c.collector.traits.phases
-            if c.concurrentMarkStartNs > 0 {  // opening pause, marking while mutators run, closing pause
+            // Opening pause, marking while mutators run, closing pause (a cycle may begin marking at time
+            // 0: the treadmill's first, which starts with the heap).
+            if c.concurrentMarkStartNs > 0 || c.markTerminationStartNs > 0 {
                 if c.concurrentMarkStartNs > c.startNs, !phases.opening.isEmpty {
-                    slice("GC \(c.cycle) \(phases.opening)", "phase", 1, c.startNs, c.concurrentMarkStartNs - c.startNs, args)
+                    slice("GC \(c.cycle) \(phases.opening)", "phase", tid, c.startNs, c.concurrentMarkStartNs - c.startNs, args)
                 }
-                slice("GC \(c.cycle) \(phases.marking)", "phase", 1, c.concurrentMarkStartNs,
+                slice("GC \(c.cycle) \(phases.marking)", "phase", tid, c.concurrentMarkStartNs,
                       c.markTerminationStartNs &- c.concurrentMarkStartNs, args)
-                slice("GC \(c.cycle) \(phases.closing)", "phase", 1, c.markTerminationStartNs, c.endNs &- c.markTerminationStartNs, args)
+                slice("GC \(c.cycle) \(phases.closing)", "phase", tid, c.markTerminationStartNs, c.endNs &- c.markTerminationStartNs, args)
             } else {
-                slice("GC \(c.cycle)", "phase", 1, c.startNs, c.endNs - c.startNs, args)
+                slice("GC \(c.cycle)", "phase", tid, c.startNs, c.endNs - c.startNs, args)
             }
             if c.heapGoalBytes > 0 { counter("pacer", c.startNs, [("goal", c.heapGoalBytes), ("trigger", c.triggerBytes)]) }
         }

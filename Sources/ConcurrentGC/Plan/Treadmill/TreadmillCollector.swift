@@ -179,6 +179,7 @@ final class TreadmillCollector: Collector {
                                 requestNs: requestNs))
         }
         let end = heap.stats.elapsed()
+        cycleStartNs = end  // the next cycle begins when this pause ends (and this cycle with it)
         for gate in gates { gate.unlock() }
         heap.world.start(requester: requester)
         wake.withLock { wake.broadcast() }
