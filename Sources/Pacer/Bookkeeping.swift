@@ -23,6 +23,9 @@ struct Bookkeeping: Equatable, Sendable {
     var maxStackScan = 0
     var cycleGoal = 0
     var procs = 1
+    /// The goal's growth over the marked heap, when a pacer's goal does not come from GOGC (membalancer):
+    /// it caps the assists' extrapolated goal as GOGC/100 does.
+    var goalGrowthOverride: Double? = nil
 
     /// Scan work expected next cycle.
     var expectedScanWork: Int { lastHeapScan + lastStackScan + globals }
@@ -70,7 +73,7 @@ struct Bookkeeping: Equatable, Sendable {
         AssistPacing.extrapolating(heapLive: progress.heapLive, scanWorkDone: progress.scanWorkDone,
                                    heapGoal: cycleGoal, triggered: triggered,
                                    expectedScanWork: expectedScanWork, maxScanWork: maxScanWork(progress),
-                                   goalGrowthRatio: config.goalGrowthRatio, maxOvershoot: config.maxOvershoot)
+                                   goalGrowthRatio: goalGrowthOverride ?? config.goalGrowthRatio, maxOvershoot: config.maxOvershoot)
     }
 
     func maxScanWork(_ progress: MarkProgress) -> Int {

@@ -22,6 +22,7 @@
 // with go118's goal and extrapolating assists. It shows what the feedback buys: a fixed f is right for
 // exactly one cons/mark ratio; for lighter allocation it starts marking too early (peak well under the
 // goal, more cycles), for heavier allocation too late (assists push utilization above u_g).
+// `membalancer` is go121 with MemBalancer's goal instead of GOGC's (MemBalancer.swift).
 // Invariant: marked ≤ trigger ≤ goal.
 
 /// The redesigned (cons/mark) pacer of Go 1.18, with Go 1.21's estimator, or the fixed-fraction baseline.
@@ -36,7 +37,7 @@ public struct Go118Pacer: Pacer {
         case fixedFraction
     }
 
-    /// "go118", "go121" or "fixed".
+    /// "go118", "go121", "fixed" or "membalancer".
     public let name: String
     /// Configuration.
     public let config: PacerConfig
@@ -50,17 +51,22 @@ public struct Go118Pacer: Pacer {
     public private(set) var controller: PIController
     /// Previous measured cons/mark ratios, oldest first (used with `.maxOfRecent`).
     public private(set) var recentConsMarks: [Double] = []
+    /// MemBalancer's rates, when the goal is MemBalancer's instead of GOGC's (`membalancer`).
+    public private(set) var sizer: MemBalancerSizer?
     private var book = Bookkeeping()
 
     /// A go118 (`.piController`), go121 (`.maxOfRecent(config.consMarkHistory)`) or fixed pacer.
-    public init(config: PacerConfig = PacerConfig(), smoothing: Smoothing = .piController) {
+    /// With `memBalancer`, the goal is MemBalancer's (MemBalancer.swift) and the name "membalancer".
+    public init(config: PacerConfig = PacerConfig(), smoothing: Smoothing = .piController, memBalancer: Bool = false) {
         self.config = config
         self.smoothing = smoothing
         switch smoothing {
+        case _ where memBalancer: name = "membalancer"
         case .piController: name = "go118"
         case .maxOfRecent: name = "go121"
         case .fixedFraction: name = "fixed"
         }
+        if memBalancer { sizer = MemBalancerSizer() }
         controller = PIController(kp: config.kp, ti: config.ti, tt: config.tt, min: config.piMin, max: config.piMax)
         decision = PacerDecision(heapGoal: 0, trigger: 0, gogcHeapGoal: 0, memoryLimitHeapGoal: nil, heapMarked: 0,
                                  expectedScanWork: 0, backgroundUtilization: config.utilizationTarget)
@@ -70,6 +76,11 @@ public struct Go118Pacer: Pacer {
     /// Go 1.21's pacer: go118 with the max-of-recent estimator.
     public static func go121(config: PacerConfig = PacerConfig()) -> Go118Pacer {
         Go118Pacer(config: config, smoothing: .maxOfRecent(config.consMarkHistory))
+    }
+
+    /// MemBalancer's goal with go121's trigger, workers and assists.
+    public static func memBalancer(config: PacerConfig = PacerConfig()) -> Go118Pacer {
+        Go118Pacer(config: config, smoothing: .maxOfRecent(config.consMarkHistory), memBalancer: true)
     }
 
     /// The baseline: go118's goal and assists, the trigger at a fixed fraction of the runway.
@@ -99,6 +110,7 @@ public struct Go118Pacer: Pacer {
             measured = r
             reset = !updateEstimate(with: r)
         }
+        sizer?.record(m, procs: book.procs, smoothing: config.memBalancerSmoothing)
         book.record(m)
         decide(measured: measured, reset: reset)
         return decision
@@ -129,7 +141,14 @@ public struct Go118Pacer: Pacer {
     }
 
     private mutating func decide(measured: Double?, reset: Bool) {
-        let (goal, g) = book.rootInclusiveGoal(config: config)
+        let goal: HeapGoal, g: Int
+        if let sizer {
+            goal = sizer.goal(marked: book.heapMarked, nonHeap: book.nonHeap, config: config)
+            g = book.effectiveGoal(goal, config: config)
+            book.goalGrowthOverride = book.heapMarked > 0 ? Double(g - book.heapMarked) / Double(book.heapMarked) : config.goalGrowthRatio
+        } else {
+            (goal, g) = book.rootInclusiveGoal(config: config)
+        }
         let trigger: Int
         if smoothing == .fixedFraction {
             let proposed = book.runwayPoint(config.triggerFraction, goal: g)

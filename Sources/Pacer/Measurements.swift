@@ -73,11 +73,18 @@ public struct CycleMeasurement: Equatable, Sendable {
     /// its trigger controller alone, as Go 1.5–1.17 did; the cons/mark pacers still learn from it, as Go
     /// 1.18+ does (allocation against scan work is meaningful wherever the cycle started).
     public var userForced: Bool
+    /// Wall-clock seconds of the mark phase over which `utilization` is measured (0 = not measured).
+    /// With the processors, it gives the GC CPU time: (utilization + idle)·procs·markSeconds.
+    public var markSeconds: Double
+    /// Wall-clock seconds from the end of the previous cycle to the end of this one (0 = not measured):
+    /// the time over which the mutator allocated `heapPeak − previous heapMarked` bytes.
+    public var cycleSeconds: Double
 
     /// Creates a measurement. `globalsBytes` defaults to the globals scan work.
     public init(heapMarked: Int, heapAtTrigger: Int, heapPeak: Int, heapScanWork: Int, stackScanWork: Int = 0,
                 globalsScanWork: Int = 0, utilization: Double, idleUtilization: Double = 0,
-                globalsBytes: Int? = nil, nonHeapBytes: Int = 0, userForced: Bool = false) {
+                globalsBytes: Int? = nil, nonHeapBytes: Int = 0, userForced: Bool = false,
+                markSeconds: Double = 0, cycleSeconds: Double = 0) {
         self.heapMarked = heapMarked
         self.heapAtTrigger = heapAtTrigger
         self.heapPeak = heapPeak
@@ -89,6 +96,8 @@ public struct CycleMeasurement: Equatable, Sendable {
         self.globalsBytes = globalsBytes ?? globalsScanWork
         self.nonHeapBytes = nonHeapBytes
         self.userForced = userForced
+        self.markSeconds = markSeconds
+        self.cycleSeconds = cycleSeconds
     }
 
     /// All scan work done this cycle.

@@ -55,6 +55,13 @@ public struct PacerConfig: Equatable, Sendable {
     /// (Go 1.21: 4).
     public var consMarkHistory: Int = 4
 
+    /// membalancer: the tuning constant c of E = sqrt(L·g/(c·s)), per MiB (see MemBalancer.swift). Smaller
+    /// gives more memory and less GC time. The default puts the simulator's steady scenario near the
+    /// go121 heap at GOGC=100.
+    public var memBalancerC: Double = 0.01
+    /// membalancer: weight of the previous value in the per-cycle exponential smoothing of g and s.
+    public var memBalancerSmoothing: Double = 0.5
+
     /// Memory-limit goal headroom, percent of the limit-derived goal (Go 1.21: 3).
     public var memoryLimitHeadroomPercent: Int = 3
     /// Minimum memory-limit goal headroom in bytes (Go 1.21: 1 MiB).
@@ -144,11 +151,11 @@ public struct PacerParameter: @unchecked Sendable {
         PacerParameter(name: "initial-trigger", summary: "go15: initial trigger ratio h_T(0) (default 0.875)",
                        range: 0...100, isInteger: false, appliesTo: [.go15],
                        get: { $0.initialTriggerRatio }, set: { $0.initialTriggerRatio = $1 }),
-        PacerParameter(name: "trigger-min", summary: "go118/go121: lowest trigger, fraction of runway (default 0.7)",
-                       range: 0...1, isInteger: false, appliesTo: [.go118, .go121],
+        PacerParameter(name: "trigger-min", summary: "go118/go121/membalancer: lowest trigger, fraction of runway (default 0.7)",
+                       range: 0...1, isInteger: false, appliesTo: [.go118, .go121, .membalancer],
                        get: { $0.triggerMin }, set: { $0.triggerMin = $1 }),
-        PacerParameter(name: "trigger-max", summary: "go15/go118/go121: highest trigger, fraction of runway (default 0.95)",
-                       range: 0...1, isInteger: false, appliesTo: [.go15, .go118, .go121],
+        PacerParameter(name: "trigger-max", summary: "go15/go118/go121/membalancer: highest trigger, fraction of runway (default 0.95)",
+                       range: 0...1, isInteger: false, appliesTo: [.go15, .go118, .go121, .membalancer],
                        get: { $0.triggerMax }, set: { $0.triggerMax = $1 }),
         PacerParameter(name: "kp", summary: "go118: PI proportional gain (default 0.9)", range: 0...100,
                        isInteger: false, appliesTo: [.go118], get: { $0.kp }, set: { $0.kp = $1 }),
@@ -160,9 +167,15 @@ public struct PacerParameter: @unchecked Sendable {
                        isInteger: false, appliesTo: [.go118], get: { $0.piMin }, set: { $0.piMin = $1 }),
         PacerParameter(name: "pi-max", summary: "go118: highest PI output (default 1000)", range: -1e12...1e12,
                        isInteger: false, appliesTo: [.go118], get: { $0.piMax }, set: { $0.piMax = $1 }),
-        PacerParameter(name: "consmark-history", summary: "go121: previous cons/mark measurements to max over (default 4)",
-                       range: 0...64, isInteger: true, appliesTo: [.go121],
+        PacerParameter(name: "consmark-history", summary: "go121/membalancer: previous cons/mark measurements to max over (default 4)",
+                       range: 0...64, isInteger: true, appliesTo: [.go121, .membalancer],
                        get: { Double($0.consMarkHistory) }, set: { $0.consMarkHistory = Int($1.rounded()) }),
+        PacerParameter(name: "membalancer-c", summary: "membalancer: c in E = sqrt(L*g/(c*s)), per MiB (default 0.01; smaller = bigger heap)",
+                       range: 0.000001...1e9, isInteger: false, appliesTo: [.membalancer],
+                       get: { $0.memBalancerC }, set: { $0.memBalancerC = $1 }),
+        PacerParameter(name: "membalancer-smoothing", summary: "membalancer: weight of the old g and s per cycle (default 0.5)",
+                       range: 0...0.99, isInteger: false, appliesTo: [.membalancer],
+                       get: { $0.memBalancerSmoothing }, set: { $0.memBalancerSmoothing = $1 }),
         PacerParameter(name: "limit-headroom", summary: "memory-limit goal headroom percent (default 3)",
                        range: 0...99, isInteger: true, appliesTo: [],
                        get: { Double($0.memoryLimitHeadroomPercent) }, set: { $0.memoryLimitHeadroomPercent = Int($1.rounded()) }),

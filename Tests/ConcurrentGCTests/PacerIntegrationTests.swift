@@ -7,10 +7,11 @@ import XCTest
 final class PacerIntegrationTests: XCTestCase {
     /// A steady program: a table of live nodes in which every step replaces one node, so the live heap
     /// and the allocation rate are constant. After warm-up, each cycle's peak heap lands near its goal.
-    func steadyRun(_ kind: PacerKind) throws -> [CycleRecord] {
+    func steadyRun(_ kind: PacerKind, collector: CollectorKind = .concurrent, processors: Int? = nil) throws -> [CycleRecord] {
         var config = HeapConfiguration()
-        config.collector = .concurrent
+        config.collector = collector
         config.pacer = kind
+        if let processors { config.processors = processors }
         config.markWorkers = -1  // the pacer's worker plan
         config.heapMaxBytes = 256 << 20
         let heap = try Heap(configuration: config)
@@ -42,6 +43,36 @@ final class PacerIntegrationTests: XCTestCase {
             XCTAssertGreaterThan(c.heapGoalBytes, c.markedBytes, "the goal is above the live heap")
             XCTAssertLessThanOrEqual(c.triggerBytes, c.heapGoalBytes)
             XCTAssertGreaterThan(c.utilization + c.idleUtilization, 0)
+        }
+    }
+
+    /// One mutator on two processors: the pacer plans one fractional worker with duty 0.5, and since a
+    /// processor is idle it marks on past its duty. Its duty share of each slice counts as utilization
+    /// and only the rest as idle (Go's split), so utilization ≥ idle·duty/(1 − duty) = idle in every
+    /// cycle. Before the fix all its time counted as idle: utilization 0.01–0.04 against idle 0.45.
+    func testTheFractionalWorkersShareCountsAsUtilizationWhenAProcessorIsIdle() throws {
+        let cycles = try steadyRun(.go121, processors: 2).filter { $0.reason == .trigger }.dropLast()
+        XCTAssertGreaterThanOrEqual(cycles.count, 5)
+        for c in cycles {
+            // A slice's CPU time may exceed its wall time by the clocks' granularity: 10 % slack.
+            XCTAssertGreaterThanOrEqual(c.utilization, 0.9 * c.idleUtilization,
+                                        "cycle \(c.cycle): utilization \(c.utilization), idle \(c.idleUtilization)")
+        }
+    }
+
+    /// MemBalancer on the real heap, concurrent and stop-the-world: its goal is the live heap plus
+    /// sqrt(L·g/(c·s)) from the measured rates, so with GOGC=100's heap it is not marked + marked·GOGC/100.
+    func testMemBalancerSetsTheGoalOnTheRealHeap() throws {
+        for collector in [CollectorKind.concurrent, .stw] {
+            let cycles = try steadyRun(.membalancer, collector: collector).filter { $0.reason == .trigger }.dropFirst(2).dropLast()
+            XCTAssertGreaterThanOrEqual(cycles.count, 3, "\(collector)")
+            for c in cycles {
+                XCTAssertEqual(c.pacer, "membalancer", "\(collector)")
+                XCTAssertGreaterThan(c.nextHeapGoalBytes, c.markedBytes, "\(collector) cycle \(c.cycle)")
+                XCTAssertLessThanOrEqual(c.triggerBytes, c.heapGoalBytes, "\(collector) cycle \(c.cycle)")
+                XCTAssertNotEqual(c.nextHeapGoalBytes, 2 * c.markedBytes + c.stackBytes + c.globalsBytes,
+                                  "\(collector) cycle \(c.cycle): the GOGC goal")
+            }
         }
     }
 

@@ -119,8 +119,10 @@ final class ScenarioBoundsTests: XCTestCase {
                     }
                     XCTAssertLessThanOrEqual(c.trigger, c.heapGoal, "\(kind) \(name) cycle \(c.cycle)")
                 }
-                // The shared (all-pacer) bounds of the scenario: goal = limit goal / goal = live heap, CPU share.
-                let shared = s.bounds.filter { $0.pacers.count == PacerKind.allCases.count }
+                // The bounds beyond the redesigned pacers' (they hold for the baselines too) that apply to
+                // `kind`: goal = limit goal (GOGC pacers) / goal = live heap, CPU share (all).
+                let shared = s.bounds.filter { $0.pacers.contains(kind) && $0.pacers.isSuperset(of: [.fixed, .go15]) }
+                XCTAssertFalse(shared.isEmpty && kind != .membalancer, "\(kind) on \(name): no shared bound")
                 let violations = shared.flatMap { $0.violations(in: r.records) }
                 XCTAssertTrue(violations.isEmpty, "\(kind) on \(name): \(violations.prefix(3))")
             }

@@ -28,9 +28,10 @@ extension Heap {
     /// measurements (`utilization` is the GC CPU share while marking); else GOGC percent of `live` may be
     /// allocated on top of what is in use. Fills the record's live, root, pacer and trigger columns,
     /// publishes the counters and samples the heap.
+    /// `markNs` is the wall time the utilization was measured over (the mark phase, or the pause).
     /// A plan that schedules its own collections (a generational plan's minors) passes `nextTrigger`.
     func finishCycle(_ record: inout CycleRecord, live: Int, inUse: Int, utilization: Double, idleUtilization: Double = 0,
-                     nextTrigger: Int? = nil) {
+                     markNs: UInt64 = 0, nextTrigger: Int? = nil) {
         let roots = rootBytes
         record.stackBytes = roots.stacks
         record.globalsBytes = roots.globals
@@ -44,7 +45,8 @@ extension Heap {
                                      heapScanWork: record.scanBackgroundBytes + record.scanAssistBytes + record.scanPauseBytes,
                                      stackScanWork: roots.stacks, globalsScanWork: roots.globals,
                                      utilization: utilization, idleUtilization: idleUtilization,
-                                     userForced: record.reason.isForced)
+                                     userForced: record.reason.isForced, markSeconds: Double(markNs) / 1e9,
+                                     cycleSeconds: driver.secondsSinceLastCycle(nowNs: stats.elapsed()))
             let decision = driver.endCycle(m)
             driver.record(into: &record, measurement: m, next: decision)
             next = decision.trigger

@@ -44,7 +44,7 @@ extension Heap {
         // The whole trace is in the pause: the utilization is the collecting thread's share of the processors.
         finishCycle(&record, live: outcome.live, inUse: outcome.inUse,
                     utilization: min(0.99, 1 / Double(pacerDriver?.procs ?? configuration.processors)),
-                    nextTrigger: outcome.nextTrigger)
+                    markNs: stats.elapsed() &- requestNs, nextTrigger: outcome.nextTrigger)
         publishCompletedCycle(cycle + 1)
         let cpu = Clock.threadCPU() &- cpuStart
         let endNs = stats.elapsed()

@@ -49,6 +49,15 @@ final class PacerDriver {
         limiting.store(l.isLimiting, ordering: .relaxed)
     }
 
+    @exclusivity(unchecked) private var lastCycleEndNs: UInt64 = 0
+
+    /// Wall seconds since the previous call (the previous cycle's end; the heap's start for the first),
+    /// which the pacer reads as the cycle's length. Collecting thread, world stopped.
+    func secondsSinceLastCycle(nowNs: UInt64) -> Double {
+        defer { lastCycleEndNs = nowNs }
+        return Double(nowNs &- lastCycleEndNs) / 1e9
+    }
+
     var name: String { pacer.name }
     var decision: PacerDecision { pacer.decision }
 

@@ -221,7 +221,7 @@ public enum Simulator {
                 heapMarked: liveHeap + allocatedBlack, heapAtTrigger: trigger, heapPeak: heapLive,
                 heapScanWork: heapWork, stackScanWork: stackWork, globalsScanWork: globalsWork,
                 utilization: utilization, idleUtilization: 0, globalsBytes: p.globalsBytes,
-                nonHeapBytes: p.nonHeapBytes)
+                nonHeapBytes: p.nonHeapBytes, markSeconds: gcMillis / 1000, cycleSeconds: (offMillis + gcMillis) / 1000)
             let next = pacer.endCycle(measurement)
 
             records.append(SimulatedCycle(

@@ -215,7 +215,8 @@ extension ConcurrentCollector {
         let markCPU = workerCPU.load(ordering: .relaxed) &+ controllerMarkCPU.load(ordering: .relaxed) &+ cycle.assistNs
         cycle.utilization = min(0.99, Double(markCPU) / capacity)
         cycle.idleUtilization = min(0.99, Double(idleCPU.load(ordering: .relaxed)) / capacity)
-        heap.finishCycle(&cycle, live: live, inUse: live, utilization: cycle.utilization, idleUtilization: cycle.idleUtilization)
+        heap.finishCycle(&cycle, live: live, inUse: live, utilization: cycle.utilization, idleUtilization: cycle.idleUtilization,
+                         markNs: UInt64(markNs))
         let end = heap.stats.elapsed()
         heap.world.start(requester: nil)
         cycle.endNs = end

@@ -104,7 +104,8 @@ extension ConcurrentCollector {
     /// A background mark worker. With `duty` below 1 it is Go's fractional worker: it marks in slices of
     /// about 200 µs and sleeps after each so that it uses `duty` of one processor, unless a processor is
     /// idle (fewer running mutators and dedicated workers than processors): then it marks on, as Go's
-    /// idle-priority worker, and that time counts as idle utilization.
+    /// idle-priority worker: its `duty` share of the slice still counts as fractional (background)
+    /// utilization, and only the time beyond it as idle utilization, as Go splits the two.
     func workerLoop(index: Int, duty: Double) {
         let dedicated = workerDuties.filter { $0 >= 1 }.count
         let procs = heap.pacerDriver?.procs ?? heap.configuration.processors
@@ -125,7 +126,17 @@ extension ConcurrentCollector {
                 heap.stats.record(ActivityRecord(kind: .markWorker, thread: index, startNs: start,
                                                  durationNs: heap.stats.elapsed() &- start, scannedBytes: marker.scannedBytes))
             }
-            if idle { idleCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) } else { workerCPU.add(Clock.threadCPU() &- cpu0, ordering: .relaxed) }
+            let cpu = Clock.threadCPU() &- cpu0
+            if idle {
+                // Go's split: the fractional worker is owed `duty` of its processor over this slice's wall
+                // time; only what it marked beyond that is idle-priority work. Counting all of it as idle
+                // left the cycle's utilization near 0 whenever a processor was idle (issue 17).
+                let owed = min(cpu, UInt64(duty * Double(Clock.now() &- wall0)))
+                workerCPU.add(owed, ordering: .relaxed)
+                idleCPU.add(cpu &- owed, ordering: .relaxed)
+            } else {
+                workerCPU.add(cpu, ordering: .relaxed)
+            }
             marker.returnWork()
             marker.free()
             if duty < 1 && duty > 0 && !idle && heap.world.pollFlag.pointee.load(ordering: .relaxed) & World.stopBit == 0 {
