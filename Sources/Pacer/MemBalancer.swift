@@ -4,7 +4,8 @@
 //     goal  = L + E,    E = sqrt(L·g / (c·s))
 //     L     live bytes after the last collection (marked)
 //     g     allocation rate: bytes allocated per wall-clock second, smoothed
-//     s     collection speed: bytes scanned per second of GC CPU time, smoothed
+//     s     collection speed: live (marked) bytes per second of GC CPU time, smoothed, as the paper
+//           defines it (s = L / GC time): roots and other per-cycle work slow s down and so widen E
 //     c     the tuning constant (--membalancer-c), per MiB: E and L are taken in MiB inside the root, so
 //           E_bytes = sqrt(L_bytes · g/s · 2^20 / c). Smaller c: more memory, less GC time.
 // Why: a heap collected every E bytes of allocation spends (g/E)·(L/s) of its time in GC. Minimising the
@@ -25,8 +26,8 @@ public struct MemBalancerSizer: Equatable, Sendable {
     public private(set) var allocatedBytes = 0.0
     /// Smoothed wall-clock seconds per cycle.
     public private(set) var cycleSeconds = 0.0
-    /// Smoothed bytes scanned per cycle.
-    public private(set) var scannedBytes = 0.0
+    /// Smoothed bytes marked (live) per cycle.
+    public private(set) var markedBytes = 0.0
     /// Smoothed GC CPU seconds per cycle.
     public private(set) var gcSeconds = 0.0
     /// Cycles measured so far.
@@ -38,23 +39,23 @@ public struct MemBalancerSizer: Equatable, Sendable {
 
     /// g: smoothed allocation rate in bytes per second, or nil before the first measured cycle.
     public var allocationRate: Double? { measuredCycles > 0 && cycleSeconds > 0 ? allocatedBytes / cycleSeconds : nil }
-    /// s: smoothed collection speed in bytes scanned per GC CPU second, or nil before the first measured cycle.
-    public var collectionSpeed: Double? { measuredCycles > 0 && gcSeconds > 0 ? scannedBytes / gcSeconds : nil }
+    /// s: smoothed collection speed in live bytes per GC CPU second, or nil before the first measured cycle.
+    public var collectionSpeed: Double? { measuredCycles > 0 && gcSeconds > 0 ? markedBytes / gcSeconds : nil }
 
     /// Folds in one finished cycle. `procs` turns the measured utilization into GC CPU time.
     public mutating func record(_ m: CycleMeasurement, procs: Int, smoothing: Double) {
         defer { lastMarked = m.heapMarked }
         let allocated = Double(max(0, m.heapPeak - lastMarked))
         let gc = (m.utilization + m.idleUtilization) * Double(max(1, procs)) * m.markSeconds
-        guard m.cycleSeconds > 0, gc > 0, m.scanWork > 0, allocated > 0,
+        guard m.cycleSeconds > 0, gc > 0, m.heapMarked > 0, allocated > 0,
               m.cycleSeconds.isFinite, gc.isFinite else { return }
         if measuredCycles == 0 {
-            (allocatedBytes, cycleSeconds, scannedBytes, gcSeconds) = (allocated, m.cycleSeconds, Double(m.scanWork), gc)
+            (allocatedBytes, cycleSeconds, markedBytes, gcSeconds) = (allocated, m.cycleSeconds, Double(m.heapMarked), gc)
         } else {
             let a = smoothing, b = 1 - smoothing
             allocatedBytes = a * allocatedBytes + b * allocated
             cycleSeconds = a * cycleSeconds + b * m.cycleSeconds
-            scannedBytes = a * scannedBytes + b * Double(m.scanWork)
+            markedBytes = a * markedBytes + b * Double(m.heapMarked)
             gcSeconds = a * gcSeconds + b * gc
         }
         measuredCycles += 1

@@ -10,12 +10,17 @@ import Pacer
 enum PacerSimCommand {
     static let help = """
     usage: gclab pacer-sim --scenario NAME --pacer NAME --out DIR [options]
+           gclab pacer-sim --scenario-file FILE.json --pacer NAME --out DIR [options]
+           gclab pacer-sim --scenario NAME --print-scenario
            gclab pacer-sim --list
 
     Runs a GC pacer cycle by cycle against a simulated program (no real heap) and writes DIR/cycles.csv.
 
     options:
       --scenario NAME     simulated program (see --list)
+      --scenario-file F   a simulated program and its bounds as JSON (docs/PACER.md, "Scenario files")
+      --print-scenario    print the scenario as a scenario file and exit (a starting point for your own)
+      --strict            exit status 1 if any bound of the scenario is violated
       --pacer NAME        \(PacerKind.allCases.map(\.rawValue).joined(separator: " | "))
       --out DIR           output directory (created if needed)
       --cycles N          cycles to simulate (default: the scenario's, 100)
@@ -28,13 +33,17 @@ enum PacerSimCommand {
     """
 
     static func main(_ args: [String]) throws {
-        let parser = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "out", "cycles", "seed", "noise"])
+        let parser = try OptionParser(args, valueOptions: Set(["scenario", "scenario-file", "pacer", "out", "cycles", "seed", "noise"])
                                         .union(PacerOptions.parameterNames),
-                                      flagOptions: ["list", "help", "no-cpu-limiter"])
+                                      flagOptions: ["list", "help", "no-cpu-limiter", "print-scenario", "strict"])
         if parser.flag("help") { print(help); return }
         if parser.flag("list") { printList(); return }
 
         let scenario = try PacerOptions.scenario(parser)
+        if parser.flag("print-scenario") {
+            print(scenario.fileText, terminator: "")
+            return
+        }
         let kind = try PacerOptions.pacer(parser)
         let out = try PacerOptions.outputDirectory(parser)
         let cycles = try parser.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
@@ -48,19 +57,21 @@ enum PacerSimCommand {
         let options = SimulationOptions(cycles: cycles, seed: seed, noise: noise)
         let result = try Simulator.run(scenario: scenario, kind: kind, config: config, options: options)
         try result.csvTable.write(toDirectory: out, name: "cycles.csv")
-        report(result, kind: kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
+        let violated = report(result, kind: kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
+        if violated && parser.flag("strict") { throw BoundsViolated() }
     }
 
-    private static func report(_ result: SimulationResult, kind: PacerKind, path: String) {
+    /// Prints the run's summary; true if a bound of the scenario was violated.
+    private static func report(_ result: SimulationResult, kind: PacerKind, path: String) -> Bool {
         let c = result.config
         print("pacer-sim: \(kind.rawValue) on \(result.scenario.name), \(result.records.count) cycles, seed \(result.options.seed), "
               + "GOGC \(c.gogcOff ? "off" : String(c.gogc)), memory limit \(c.memoryLimit.map(formatBytes) ?? "off")")
         let warmup = 25
         if result.records.count > warmup {
             let s = SimulationSummary(result, warmup: warmup)
-            print(String(format: "after cycle %d: utilization mean %.4f (target %.2f), peak/goal mean %.4f [min %.4f, max %.4f], GC CPU share %.4f",
+            print(String(format: "after cycle %d: utilization mean %.4f (target %.2f), peak/goal mean %.4f [min %.4f, max %.4f], GC CPU share %.4f, peak heap mean %.1f MiB",
                          warmup, s.meanUtilization, c.utilizationTarget, s.meanPeakOverGoal, s.minPeakOverGoal,
-                         s.maxPeakOverGoal, s.gcCPUShare))
+                         s.maxPeakOverGoal, s.gcCPUShare, s.meanPeakBytes / 1048576))
             if let settle = s.settleCycles, let step = result.scenario.disturbanceCycle {
                 print("cycles to settle after the step at cycle \(step): \(settle)")
             }
@@ -68,15 +79,18 @@ enum PacerSimCommand {
             print("(run more than \(warmup) cycles for steady-state statistics)")
         }
         let bounds = result.scenario.bounds(for: kind)
+        var violated = false
         if bounds.isEmpty {
             print("bounds: none defined for \(kind.rawValue) on this scenario")
         } else {
             let violations = result.boundViolations(for: kind)
+            violated = !violations.isEmpty
             print("bounds (\(bounds.count) checks): \(violations.isEmpty ? "all met" : "\(violations.count) violations")")
             for v in violations.prefix(10) { print("  \(v)") }
             if violations.count > 10 { print("  ... \(violations.count - 10) more") }
         }
         print("wrote \(path)")
+        return violated
     }
 
     private static func printList() {
@@ -108,6 +122,7 @@ enum TuneCommand {
 
     options:
       --scenario NAME     simulated program (see `gclab pacer-sim --list`)
+      --scenario-file F   a simulated program as JSON (see `gclab pacer-sim --help`)
       --pacer NAME        \(PacerKind.allCases.map(\.rawValue).joined(separator: " | "))
       --out DIR           output directory (created if needed)
       --seeds N           seeds per point, 1...N (default 5)
@@ -121,7 +136,7 @@ enum TuneCommand {
     static let maxSimulations = 200_000
 
     static func main(_ args: [String]) throws {
-        let parser = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "out", "cycles", "seeds", "noise"])
+        let parser = try OptionParser(args, valueOptions: Set(["scenario", "scenario-file", "pacer", "out", "cycles", "seeds", "noise"])
                                         .union(PacerOptions.parameterNames),
                                       flagOptions: ["help"])
         if parser.flag("help") { print(help); return }
@@ -197,19 +212,32 @@ enum PacerOptions {
     static func parameterHelp(excluding: Set<String>) -> String {
         PacerParameter.all.filter { !excluding.contains($0.name) }.map { p in
             let applies = p.appliesTo.isEmpty ? "" : " [" + PacerKind.allCases.filter(p.appliesTo.contains).map(\.rawValue).joined(separator: ",") + "]"
-            return "  --\(p.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(p.summary)\(applies)"
+            let name = p.name.count < 18 ? p.name.padding(toLength: 18, withPad: " ", startingAt: 0) : p.name  // never cut a name
+            return "  --\(name) \(p.summary)\(applies)"
         }.joined(separator: "\n") + (excluding.contains("gogc") ? "\n  (--memory-limit accepts sizes like 512M, or off)"
             : "\n  (--gogc and --memory-limit also accept off; --memory-limit accepts sizes like 512M)")
     }
 
+    /// `--scenario NAME` or `--scenario-file FILE` (exactly one).
     static func scenario(_ parser: OptionParser) throws -> Scenario {
+        if let path = parser.string("scenario-file") {
+            if parser.string("scenario") != nil { throw UsageError("give --scenario or --scenario-file, not both") }
+            return try scenarioFile(readSmallFile(path, what: "scenario file"), name: path)
+        }
         guard let name = parser.string("scenario") else {
-            throw UsageError("--scenario is required (one of: \(Scenario.names.joined(separator: ", ")))")
+            throw UsageError("--scenario or --scenario-file is required (scenarios: \(Scenario.names.joined(separator: ", ")))")
         }
         guard let s = Scenario.named(name) else {
             throw UsageError("unknown scenario '\(name)' (expected one of: \(Scenario.names.joined(separator: ", ")))")
         }
         return s
+    }
+
+    /// A scenario file's contents (`name` for messages).
+    static func scenarioFile(_ bytes: [UInt8], name: String) throws -> Scenario {
+        do { return try Scenario.parseFile(bytes) } catch let e as ScenarioFileError {
+            throw UsageError("\(name): \(e.description)")
+        }
     }
 
     static func pacer(_ parser: OptionParser) throws -> PacerKind {
@@ -289,4 +317,9 @@ private func formatBytes(_ bytes: Int) -> String {
     if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
     if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
     return "\(bytes) B"
+}
+
+/// `pacer-sim --strict`: a bound of the scenario was violated (exit status 1; the report says which).
+struct BoundsViolated: Error, CustomStringConvertible {
+    var description: String { "pacer-sim: bounds violated (--strict)" }
 }

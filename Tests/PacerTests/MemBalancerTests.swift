@@ -22,8 +22,9 @@ final class MemBalancerTests: XCTestCase {
         XCTAssertEqual(MemBalancerSizer.extraBytes(live: 0, allocationRate: 1, collectionSpeed: 1, c: 1), 0)
     }
 
-    /// One cycle: 8 MiB marked after allocating 8 MiB in 0.5 s; 8 MiB scanned at utilization 0.25 on
-    /// 4 processors for 0.1 s, so 0.1 GC CPU seconds. g = 16 MiB/s, s = 80 MiB/s, g/s = 0.2.
+    /// One cycle: 8 MiB marked after allocating 8 MiB in 0.5 s, at utilization 0.25 on 4 processors for
+    /// 0.1 s, so 0.1 GC CPU seconds. g = 16 MiB/s, s = 8 MiB / 0.1 s = 80 MiB/s, g/s = 0.2. `scan` (heap
+    /// scan work) differs from `marked` where it must not matter: s is live bytes per GC second.
     private func cycle(marked: Int, peak: Int, scan: Int, cycleSeconds: Double) -> CycleMeasurement {
         CycleMeasurement(heapMarked: marked, heapAtTrigger: max(0, peak - MiB), heapPeak: peak, heapScanWork: scan,
                          utilization: 0.25, markSeconds: 0.1, cycleSeconds: cycleSeconds)
@@ -33,19 +34,19 @@ final class MemBalancerTests: XCTestCase {
         var sizer = MemBalancerSizer()
         XCTAssertNil(sizer.allocationRate)
         XCTAssertNil(sizer.extraBytes(live: 8 * MiB, c: 0.01))
-        sizer.record(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 8 * MiB, cycleSeconds: 0.5), procs: 4, smoothing: 0.5)
+        sizer.record(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 3 * MiB, cycleSeconds: 0.5), procs: 4, smoothing: 0.5)
         XCTAssertEqual(sizer.allocationRate!, Double(16 * MiB), accuracy: 1e-6)
         XCTAssertEqual(sizer.collectionSpeed!, Double(80 * MiB), accuracy: 1e-6)
         // E = sqrt(8 · 0.2 / 0.01) MiB = sqrt(160) MiB.
         XCTAssertEqual(sizer.extraBytes(live: 8 * MiB, c: 0.01)!, 160.0.squareRoot() * Double(MiB), accuracy: 1)
-        // Second cycle: 24 MiB allocated (peak 32 MiB over 8 marked) in 0.5 s, 16 MiB scanned in 0.1 s.
+        // Second cycle: 24 MiB allocated (peak 32 MiB over 8 marked) in 0.5 s, 16 MiB marked in 0.1 s.
         // Smoothed with weight 0.5: bytes (8+24)/2 = 16 MiB over (0.5+0.5)/2 s → g = 32 MiB/s;
-        // scanned (8+16)/2 = 12 MiB over 0.1 s → s = 120 MiB/s.
-        sizer.record(cycle(marked: 16 * MiB, peak: 32 * MiB, scan: 16 * MiB, cycleSeconds: 0.5), procs: 4, smoothing: 0.5)
+        // marked (8+16)/2 = 12 MiB over 0.1 s → s = 120 MiB/s.
+        sizer.record(cycle(marked: 16 * MiB, peak: 32 * MiB, scan: 5 * MiB, cycleSeconds: 0.5), procs: 4, smoothing: 0.5)
         XCTAssertEqual(sizer.allocationRate!, Double(32 * MiB), accuracy: 1e-6)
         XCTAssertEqual(sizer.collectionSpeed!, Double(120 * MiB), accuracy: 1e-6)
         // A cycle without timings (a driver that does not measure) leaves the rates alone.
-        sizer.record(cycle(marked: 16 * MiB, peak: 40 * MiB, scan: 16 * MiB, cycleSeconds: 0), procs: 4, smoothing: 0.5)
+        sizer.record(cycle(marked: 16 * MiB, peak: 40 * MiB, scan: 5 * MiB, cycleSeconds: 0), procs: 4, smoothing: 0.5)
         XCTAssertEqual(sizer.measuredCycles, 2)
         XCTAssertEqual(sizer.allocationRate!, Double(32 * MiB), accuracy: 1e-6)
     }
@@ -58,7 +59,7 @@ final class MemBalancerTests: XCTestCase {
         XCTAssertEqual(PacerKind.membalancer.make(config: config).name, "membalancer")
         XCTAssertEqual(p.decision.heapGoal, 4 * MiB, "nothing measured: the heap minimum")
         _ = p.startCycle(CycleStart(heapLive: p.decision.trigger, procs: 4))
-        let d = p.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 8 * MiB, cycleSeconds: 0.5))
+        let d = p.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 3 * MiB, cycleSeconds: 0.5))
         XCTAssertEqual(d.heapGoal, 8 * MiB + Int(160.0.squareRoot() * Double(MiB)), "L + sqrt(L·g/(c·s))")
         XCTAssertGreaterThanOrEqual(d.trigger, d.heapMarked)
         XCTAssertLessThanOrEqual(d.trigger, d.heapGoal)
@@ -69,7 +70,7 @@ final class MemBalancerTests: XCTestCase {
         highGOGC.gogc = 1000
         var q = Go118Pacer.memBalancer(config: highGOGC)
         _ = q.startCycle(CycleStart(heapLive: q.decision.trigger, procs: 4))
-        XCTAssertEqual(q.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 8 * MiB, cycleSeconds: 0.5)).heapGoal, d.heapGoal)
+        XCTAssertEqual(q.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 3 * MiB, cycleSeconds: 0.5)).heapGoal, d.heapGoal)
 
         // A tiny live heap (L + E ≈ 1.6 MiB): the heap minimum. A memory limit below L + E: the limit's goal.
         var r = Go118Pacer.memBalancer(config: config)
@@ -79,7 +80,7 @@ final class MemBalancerTests: XCTestCase {
         limited.memoryLimit = 16 * MiB
         var l = Go118Pacer.memBalancer(config: limited)
         _ = l.startCycle(CycleStart(heapLive: l.decision.trigger, procs: 4))
-        let ld = l.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 8 * MiB, cycleSeconds: 0.5))
+        let ld = l.endCycle(cycle(marked: 8 * MiB, peak: 8 * MiB, scan: 3 * MiB, cycleSeconds: 0.5))
         XCTAssertEqual(ld.heapGoal, ld.memoryLimitHeapGoal!)
         XCTAssertTrue(ld.limitedByMemory)
         XCTAssertLessThan(ld.heapGoal, 16 * MiB)

@@ -28,6 +28,47 @@ final class RobustCLITests: XCTestCase {
         if let out { XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(args) created \(out.path)", file: file, line: line) }
     }
 
+    /// `pacer-sim --scenario-file`: a bad file is one line naming where in it, and nothing is written;
+    /// `--print-scenario` gives a file that runs to the built-in's cycles.csv; `--strict` turns a
+    /// violated bound of the researcher's own into exit status 1.
+    func testScenarioFiles() throws {
+        let out = temp.appendingPathComponent("out")
+        let file = temp.appendingPathComponent("s.json")
+        let sim = ["pacer-sim", "--scenario-file", file.path, "--pacer", "go121", "--out", out.path]
+        try Data("{\"name\": \"a\", \"procs\": 0}".utf8).write(to: file)
+        try assertRefused(sim, mentions: "s.json: procs: expected a whole number 1...4096, got 0", out: out)
+        try Data("{\"name\": \"a\", \"signals\": {\"alloc_rate\": {\"spike\": 3}}}".utf8).write(to: file)
+        try assertRefused(sim, mentions: "signals.alloc_rate.spike: unknown signal", out: out)
+        try assertRefused(["pacer-sim", "--scenario-file", temp.appendingPathComponent("none.json").path, "--pacer", "go121", "--out", out.path],
+                          mentions: "cannot read scenario file", out: out)
+        try assertRefused(sim + ["--scenario", "steady"], mentions: "not both", out: out)
+        try assertRefused(["tune", "--scenario-file", file.path, "--pacer", "go121", "--out", out.path], mentions: "unknown signal", out: out)
+
+        let printed = try run(["pacer-sim", "--scenario", "jitter", "--print-scenario"])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        try Data(printed.stdout.utf8).write(to: file)
+        XCTAssertEqual(try run(sim).status, 0)
+        let builtIn = temp.appendingPathComponent("builtin")
+        XCTAssertEqual(try run(["pacer-sim", "--scenario", "jitter", "--pacer", "go121", "--out", builtIn.path]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("cycles.csv")),
+                       try Data(contentsOf: builtIn.appendingPathComponent("cycles.csv")))
+
+        // A bound the pacer cannot meet (utilization at most 0.1 while u_g is 0.25).
+        try Data("""
+        {"name": "strict", "cycles": 30, "bounds": [{"metric": "utilization", "cycles": [20, 30], "range": [0, 0.1]}]}
+        """.utf8).write(to: file)
+        let lenient = try run(sim)
+        XCTAssertEqual(lenient.status, 0, lenient.stderr)
+        XCTAssertTrue(lenient.stdout.contains("11 violations"), lenient.stdout)
+        let strict = try run(sim + ["--strict"])
+        XCTAssertEqual(strict.status, 1, strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("bounds violated"), strict.stderr)
+        try Data("""
+        {"name": "strict", "cycles": 30, "bounds": [{"metric": "utilization", "cycles": [20, 30], "range": [0.2, 0.3]}]}
+        """.utf8).write(to: file)
+        XCTAssertEqual(try run(sim + ["--strict"]).status, 0)
+    }
+
     func testOptionsThatMustBeRefused() throws {
         let out = temp.appendingPathComponent("out")
         let o = ["--out", out.path]

@@ -34,6 +34,9 @@ public struct SimulationSummary: Equatable, Sendable {
     /// The GC's share of all CPU time after the warm-up, time-weighted, including the mutator-only time
     /// between cycles (what the CPU limiter bounds; lower than the mark-phase utilization).
     public var gcCPUShare: Double
+    /// Mean peak heap (bytes at mark termination) after the warm-up: the memory side of the
+    /// memory/GC-time trade-off that `gcCPUShare` is the time side of.
+    public var meanPeakBytes: Double
 
     /// Tolerance on |peak/goal − 1| for "settled" (Go's 0.95...1.05).
     public static let goalTolerance = 0.05
@@ -58,6 +61,7 @@ public struct SimulationSummary: Equatable, Sendable {
         settleCycles = result.scenario.disturbanceCycle.map { SimulationSummary.settleCycles(records, from: $0) }
         let wall = tail.reduce(0) { $0 + $1.cycleMillis }
         gcCPUShare = wall > 0 ? tail.reduce(0) { $0 + $1.utilization * $1.markMillis } / wall : 0
+        meanPeakBytes = tail.reduce(0) { $0 + Double($1.heapPeak) } / n
     }
 
     /// Cycles after 1-based cycle `start` until the run stays settled.

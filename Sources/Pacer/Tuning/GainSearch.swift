@@ -24,6 +24,10 @@ public struct TuneMetrics: Equatable, Sendable {
     public var meanUtilization: Double
     /// Mean peak/goal after the warm-up.
     public var meanPeakOverGoal: Double
+    /// Mean peak heap in bytes after the warm-up (for memory/GC-time curves such as membalancer's c).
+    public var meanPeakBytes: Double = 0
+    /// The GC's share of all CPU time after the warm-up.
+    public var gcCPUShare: Double = 0
 
     /// Weight of one settling cycle in the score.
     public static let settleWeight = 0.002
@@ -59,14 +63,15 @@ public struct GainSearchResult: Sendable {
     public var csvTable: CSVTable {
         var table = CSVTable(header: parameterNames + [
             "mean_abs_goal_error", "mean_abs_util_error", "settle_cycles", "worst_overshoot", "mean_utilization",
-            "mean_peak_over_goal", "score", "note",
+            "mean_peak_over_goal", "mean_peak_bytes", "gc_cpu_share", "score", "note",
         ])
         for p in points {
             let m = p.metrics
             table.append(p.values.map(ParameterRange.format) + [
                 CSVTable.number(m?.meanGoalError), CSVTable.number(m?.meanUtilizationError),
                 CSVTable.number(m?.settleCycles, digits: 2), CSVTable.number(m?.worstOvershoot),
-                CSVTable.number(m?.meanUtilization), CSVTable.number(m?.meanPeakOverGoal), CSVTable.number(m?.score),
+                CSVTable.number(m?.meanUtilization), CSVTable.number(m?.meanPeakOverGoal),
+                m.map { String(Int($0.meanPeakBytes.rounded())) } ?? "", CSVTable.number(m?.gcCPUShare), CSVTable.number(m?.score),
                 p.invalidReason ?? "",
             ])
         }
@@ -128,6 +133,7 @@ public struct GainSearch: Sendable {
     /// Simulates `config` on every seed and aggregates.
     public func evaluate(_ config: PacerConfig) throws -> TuneMetrics {
         var goal = 0.0, util = 0.0, settle: Double? = nil, worst = -Double.infinity, meanU = 0.0, meanP = 0.0
+        var peak = 0.0, share = 0.0
         for seed in seeds {
             var opts = options
             opts.seed = seed
@@ -139,10 +145,13 @@ public struct GainSearch: Sendable {
             worst = max(worst, s.worstOvershoot)
             meanU += s.meanUtilization
             meanP += s.meanPeakOverGoal
+            peak += s.meanPeakBytes
+            share += s.gcCPUShare
         }
         let n = Double(seeds.count)
         return TuneMetrics(meanGoalError: goal / n, meanUtilizationError: util / n, settleCycles: settle.map { $0 / n },
-                           worstOvershoot: worst, meanUtilization: meanU / n, meanPeakOverGoal: meanP / n)
+                           worstOvershoot: worst, meanUtilization: meanU / n, meanPeakOverGoal: meanP / n,
+                           meanPeakBytes: peak / n, gcCPUShare: share / n)
     }
 
     /// Runs the whole grid and the defaults. `forEach(n, body)` must call `body(i)` once for every i in

@@ -1,5 +1,6 @@
 // `gclab fuzz`: the parsers under libFuzzer. Every input a user can type or write — the options of
-// `run`, `matrix`, `pacer-sim`, `tune` and `stress`, sizes and numbers, a matrix spec file — must end in a
+// `run`, `matrix`, `pacer-sim`, `tune` and `stress`, sizes and numbers, a matrix spec file, a scenario
+// file — must end in a
 // result or a one-line UsageError, never a trap (an overflow, an index out of range, a forced unwrap).
 // `FuzzTarget.check` feeds one input to one of them, chosen by its first byte; it validates only (no run
 // starts, no file is written: --out is not among the options it accepts).
@@ -22,7 +23,7 @@ enum FuzzCommand {
     parsers, e.g. `gclab fuzz -max_total_time=60 Tests/Fuzz/corpus`. In a normal build: replays each FILE
     (or every file of each directory) through the same check, and fails if any traps. An input's first
     byte chooses the parser (0 run, 1 matrix options, 2 matrix spec JSON, 3 pacer-sim and tune, 4 stress,
-    5 sizes and numbers); the rest is its text, arguments separated by newlines.
+    5 sizes and numbers, 6 a pacer-sim scenario file); the rest is its text, arguments separated by newlines.
     """ }
 
     typealias Callback = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
@@ -71,7 +72,7 @@ enum FuzzTarget {
         let text = String(decoding: input.dropFirst(), as: UTF8.self)
         let args = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         do {
-            switch selector % 6 {
+            switch selector % 7 {
             case 0:
                 let o = try OptionParser(args, valueOptions: RunCommand.valueOptions.subtracting(["out"]), flagOptions: RunCommand.flagOptions)
                 _ = try RunCommand.parse(o)
@@ -92,6 +93,14 @@ enum FuzzTarget {
                 let o = try OptionParser(args, valueOptions: StressCommand.valueOptions.subtracting(["out"]), flagOptions: StressCommand.flagOptions)
                 let options = try StressCommand.parse(o)
                 _ = options.space.draw(0)
+            case 6:
+                // A scenario file: accepted or refused in one line; an accepted one prints to a file that
+                // reads back to itself.
+                let scenario = try PacerOptions.scenarioFile(Array(input.dropFirst()), name: "scenario.json")
+                let text = scenario.fileText
+                guard let again = try? Scenario.parseFile(Array(text.utf8)), again.fileText == text else {
+                    fatalError("a scenario's file form does not read back to itself:\n\(text)")
+                }
             default:
                 _ = parseSizeInBytes(text)
                 _ = parseDecimalNumber(text)
