@@ -11,6 +11,7 @@ enum PacerSimCommand {
     static let help = """
     usage: gclab pacer-sim --scenario NAME --pacer NAME --out DIR [options]
            gclab pacer-sim --scenario-file FILE.json --pacer NAME --out DIR [options]
+           gclab pacer-sim --from-run RUN_DIR --out DIR [--pacer NAME] [options]
            gclab pacer-sim --scenario NAME --print-scenario
            gclab pacer-sim --list
 
@@ -19,6 +20,10 @@ enum PacerSimCommand {
     options:
       --scenario NAME     simulated program (see --list)
       --scenario-file F   a simulated program and its bounds as JSON (docs/PACER.md, "Scenario files")
+      --from-run RUN_DIR  rebuild the program of a `gclab run` directory from its cycles.csv, simulate it with
+                          the run's pacer and configuration (or --pacer and the parameters given) and write
+                          DIR/from-run.csv (simulated and real trigger, goal, peak, utilization per cycle)
+                          and DIR/scenario.json beside DIR/cycles.csv
       --print-scenario    print the scenario as a scenario file and exit (a starting point for your own)
       --strict            exit status 1 if any bound of the scenario is violated
       --pacer NAME        \(PacerKind.allCases.map(\.rawValue).joined(separator: " | "))
@@ -33,11 +38,12 @@ enum PacerSimCommand {
     """
 
     static func main(_ args: [String]) throws {
-        let parser = try OptionParser(args, valueOptions: Set(["scenario", "scenario-file", "pacer", "out", "cycles", "seed", "noise"])
+        let parser = try OptionParser(args, valueOptions: Set(["scenario", "scenario-file", "from-run", "pacer", "out", "cycles", "seed", "noise"])
                                         .union(PacerOptions.parameterNames),
                                       flagOptions: ["list", "help", "no-cpu-limiter", "print-scenario", "strict"])
         if parser.flag("help") { print(help); return }
         if parser.flag("list") { printList(); return }
+        if let run = parser.string("from-run") { try fromRun(run, parser); return }
 
         let scenario = try PacerOptions.scenario(parser)
         if parser.flag("print-scenario") {
@@ -59,6 +65,46 @@ enum PacerSimCommand {
         try result.csvTable.write(toDirectory: out, name: "cycles.csv")
         let violated = report(result, kind: kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
         if violated && parser.flag("strict") { throw BoundsViolated() }
+    }
+
+    /// `--from-run`: the run's program through the simulator, beside the run.
+    private static func fromRun(_ dir: String, _ parser: OptionParser) throws {
+        for other in ["scenario", "scenario-file", "cycles", "noise"] where parser.string(other) != nil {
+            throw UsageError("--\(other) does not go with --from-run (the run is the scenario, its cycles the length)")
+        }
+        if parser.flag("print-scenario") || parser.flag("strict") {
+            throw UsageError("--print-scenario and --strict do not go with --from-run (it writes DIR/scenario.json)")
+        }
+        let run = try RecordedRun.load(dir)
+        let kind: PacerKind
+        if parser.string("pacer") != nil { kind = try PacerOptions.pacer(parser) } else if let p = run.pacer { kind = p } else {
+            throw UsageError("\(dir) ran with --pacer gogc, which the simulator does not model: give --pacer NAME")
+        }
+        let out = try PacerOptions.outputDirectory(parser)
+        let seed = try PacerOptions.seed(parser, default: 1)
+        var config = try PacerOptions.config(parser, base: run.config, kind: kind, allowRanges: false).base
+        if parser.flag("no-cpu-limiter") { config.cpuLimiterEnabled = false }
+        if let problem = config.validationError() { throw UsageError(problem) }
+        let rebuilt: RunReconstruction
+        do {
+            rebuilt = try RunReconstruction(name: "from-run", recorded: run.recorded, procs: run.procs,
+                                            gogc: config.gogc, memoryLimit: config.memoryLimit)
+        } catch let e as PacerInputError { throw UsageError("\(dir): \(e.description)") }
+
+        try OutputDirectory.prepare(out, what: "--out")
+        let result = try Simulator.run(scenario: rebuilt.scenario, kind: kind, config: config,
+                                       options: SimulationOptions(cycles: rebuilt.scenario.defaultCycles, seed: seed))
+        let (table, errors) = rebuilt.compare(with: result)
+        try result.csvTable.write(toDirectory: out, name: "cycles.csv")
+        try table.write(toDirectory: out, name: "from-run.csv")
+        try writeAtomically(rebuilt.scenario.fileText, to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("scenario.json")))
+        print("pacer-sim: \(kind.rawValue) on the program of \(dir) (\(errors.cycles) cycles, \(run.procs) processors, "
+              + "GOGC \(config.gogcOff ? "off" : String(config.gogc)))")
+        print(String(format: "mean error of the simulation against the run: trigger %.1f%%, goal %.1f%%, peak %.1f%%, marked %.1f%%, "
+                     + "utilization %.3f (%.3f against utilization + idle)",
+                     100 * errors.triggerError, 100 * errors.goalError, 100 * errors.peakError, 100 * errors.markedError,
+                     errors.utilizationError, errors.totalUtilizationError))
+        print("wrote \((out as NSString).appendingPathComponent("from-run.csv")), cycles.csv and scenario.json")
     }
 
     /// Prints the run's summary; true if a bound of the scenario was violated.

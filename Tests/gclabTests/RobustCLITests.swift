@@ -69,6 +69,38 @@ final class RobustCLITests: XCTestCase {
         XCTAssertEqual(try run(sim + ["--strict"]).status, 0)
     }
 
+    /// `pacer-sim --from-run`: a recorded run rebuilt and simulated beside itself, one row per cycle; the
+    /// rebuilt program is a scenario file; what cannot be rebuilt is refused in one line.
+    func testFromRun() throws {
+        let runDir = temp.appendingPathComponent("run"), out = temp.appendingPathComponent("sim")
+        let ran = try run(["run", "--workload", "lru-cache", "--scale", "small", "--pacer", "go121", "--out", runDir.path, "--quiet"])
+        XCTAssertEqual(ran.status, 0, ran.stderr)
+        let sim = try run(["pacer-sim", "--from-run", runDir.path, "--out", out.path])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        XCTAssertTrue(sim.stdout.contains("go121 on the program of") && sim.stdout.contains("mean error"), sim.stdout)
+        let realRows = try String(contentsOf: runDir.appendingPathComponent("cycles.csv"), encoding: .utf8).split(separator: "\n").count
+        let compared = try String(contentsOf: out.appendingPathComponent("from-run.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertGreaterThan(realRows, 2)
+        XCTAssertEqual(compared.count, realRows, "one row per recorded cycle, and the header")
+        XCTAssertEqual(compared.first.map(String.init), "cycle,real_trigger_bytes,sim_trigger_bytes,real_goal_bytes,sim_goal_bytes,real_peak_bytes,sim_peak_bytes,real_marked_bytes,sim_marked_bytes,real_utilization,real_idle_utilization,sim_utilization")
+        let again = try run(["pacer-sim", "--scenario-file", out.appendingPathComponent("scenario.json").path, "--pacer", "membalancer",
+                             "--out", temp.appendingPathComponent("again").path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        // Another pacer on the same program, with a parameter of its own.
+        XCTAssertEqual(try run(["pacer-sim", "--from-run", runDir.path, "--pacer", "go118", "--kp", "0.5", "--out", out.path]).status, 0)
+
+        let o = ["--out", temp.appendingPathComponent("none").path]
+        try assertRefused(["pacer-sim", "--from-run", temp.appendingPathComponent("missing").path] + o, mentions: "cannot read run configuration")
+        try assertRefused(["pacer-sim", "--from-run", runDir.path, "--scenario", "steady"] + o, mentions: "does not go with --from-run")
+        try assertRefused(["pacer-sim", "--from-run", runDir.path, "--kt", "0.3"] + o, mentions: "--kt does not apply to pacer go121")
+        let gogcRun = temp.appendingPathComponent("gogc-run")
+        XCTAssertEqual(try run(["run", "--workload", "lru-cache", "--scale", "small", "--pacer", "gogc", "--out", gogcRun.path, "--quiet"]).status, 0)
+        try assertRefused(["pacer-sim", "--from-run", gogcRun.path] + o, mentions: "give --pacer NAME")
+        XCTAssertEqual(try run(["pacer-sim", "--from-run", gogcRun.path, "--pacer", "go121", "--out", out.path]).status, 0)
+        try Data("cycle,foo\n1,2\n".utf8).write(to: runDir.appendingPathComponent("cycles.csv"))
+        try assertRefused(["pacer-sim", "--from-run", runDir.path] + o, mentions: "has no column start_ns")
+    }
+
     func testOptionsThatMustBeRefused() throws {
         let out = temp.appendingPathComponent("out")
         let o = ["--out", out.path]

@@ -12,7 +12,8 @@
 // A signal is a number (a constant) or an object with exactly one key, Go's TestGcPacer vocabulary:
 // constant, ramp {height, length}, unit (amplitude at cycle 1 only), oscillate {amplitude, phase, period},
 // random {amplitude, stream}, delay {cycles, signal}, sum [signals], and step {height, from_cycle}
-// (0 before the 1-based cycle, height from it on). Every built-in scenario prints in this form and reads
+// (0 before the 1-based cycle, height from it on), and series [values] (one per cycle from cycle 1, the last
+// holding after them: what --from-run writes). Every built-in scenario prints in this form and reads
 // back to the same simulation (a test compares the cycles.csv of each). Unknown keys, wrong types, values
 // out of range and duplicate keys (the strict JSON reader) are refused with the path of the offending
 // value, e.g. `signals.growth.sum[1].ramp.length: expected a whole number 0...1000000, got 2.5`.
@@ -117,6 +118,7 @@ extension Signal {
         case .delayed(.constant(let h), let k): return "{\"step\": {\"height\": \(decimalText(h)), \"from_cycle\": \(k + 1)}}"
         case .delayed(let s, let k): return "{\"delay\": {\"cycles\": \(k), \"signal\": \(s.fileText)}}"
         case .sum(let parts): return "{\"sum\": [" + parts.map(\.fileText).joined(separator: ", ") + "]}"
+        case .series(let values): return "{\"series\": [" + values.map(decimalText).joined(separator: ", ") + "]}"
         }
     }
 }
@@ -221,7 +223,7 @@ private let signalLimit = 9.0e15
 private func signal(_ v: JSONValue, _ path: String) throws -> Signal {
     if case .number = v { return .constant(try number(v, path, -signalLimit...signalLimit)) }
     guard case .object(let members) = v, members.count == 1 else {
-        throw ScenarioFileError(path, "expected a number or an object with one key (constant, ramp, step, unit, oscillate, random, delay, sum), got \(v.kindName == "an object" ? "an object with \(membersCount(v)) keys" : v.kindName)")
+        throw ScenarioFileError(path, "expected a number or an object with one key (constant, ramp, step, unit, oscillate, random, delay, sum, series), got \(v.kindName == "an object" ? "an object with \(membersCount(v)) keys" : v.kindName)")
     }
     let (key, body) = members[0]
     let here = path + "." + key
@@ -262,8 +264,13 @@ private func signal(_ v: JSONValue, _ path: String) throws -> Signal {
             throw ScenarioFileError(here, "expected a non-empty array of signals, got \(body.kindName)")
         }
         return .sum(try items.enumerated().map { try signal($1, "\(here)[\($0)]") })
+    case "series":
+        guard case .array(let items) = body, !items.isEmpty, items.count <= Scenario.maxFileCycles else {
+            throw ScenarioFileError(here, "expected an array of 1...\(Scenario.maxFileCycles) numbers, got \(body.kindName)")
+        }
+        return .series(try items.enumerated().map { try number($1, "\(here)[\($0)]", -signalLimit...signalLimit) })
     default:
-        throw ScenarioFileError(here, "unknown signal (expected constant, ramp, step, unit, oscillate, random, delay or sum)")
+        throw ScenarioFileError(here, "unknown signal (expected constant, ramp, step, unit, oscillate, random, delay, sum or series)")
     }
 }
 

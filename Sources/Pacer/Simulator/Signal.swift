@@ -1,7 +1,7 @@
 // Per-cycle input signals for simulated programs (allocation rate, scan rate, heap growth, ...).
 //
 // These mirror the composable float64 streams of Go's TestGcPacer (constant, ramp, unit, oscillate,
-// random, delay, sum), but as pure functions of the cycle index: `value(at: i)` is what Go's stream returns
+// random, delay, sum, and a series of recorded values), but as pure functions of the cycle index: `value(at: i)` is what Go's stream returns
 // on its (i+1)-th call. Random signals draw from SplitMix64 keyed by (seed, stream, cycle), so they are
 // reproducible and independent of evaluation order.
 
@@ -23,6 +23,9 @@ public indirect enum Signal: Equatable, Sendable {
     case delayed(Signal, cycles: Int)
     /// The sum of the signals.
     case sum([Signal])
+    /// Given values, one per cycle from cycle 0; the last value holds after them (0 if there are none).
+    /// What `pacer-sim --from-run` reconstructs a real run's signals as.
+    case series([Double])
 
     /// The value at cycle `i` (0-based) for run seed `seed`.
     public func value(at i: Int, seed: UInt64) -> Double {
@@ -44,6 +47,8 @@ public indirect enum Signal: Equatable, Sendable {
             return i < cycles ? 0 : signal.value(at: i - cycles, seed: seed)
         case .sum(let signals):
             return signals.reduce(0) { $0 + $1.value(at: i, seed: seed) }
+        case .series(let values):
+            return values.isEmpty ? 0 : values[min(max(i, 0), values.count - 1)]
         }
     }
 

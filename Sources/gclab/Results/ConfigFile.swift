@@ -30,6 +30,8 @@ enum ConfigFile {
                 "kt": p.triggerGain, "initial_trigger": p.initialTriggerRatio, "trigger_min": p.triggerMin,
                 "trigger_max": p.triggerMax, "kp": p.kp, "ti": p.ti, "tt": p.tt, "pi_min": p.piMin, "pi_max": p.piMax,
                 "consmark_history": p.consMarkHistory, "cpu_limiter": p.cpuLimiterEnabled,
+                "limit_headroom": p.memoryLimitHeadroomPercent, "limiter_capacity": p.cpuLimiterCapacityPerProc,
+                "membalancer_c": p.memBalancerC, "membalancer_smoothing": p.memBalancerSmoothing,
             ]
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
