@@ -74,6 +74,9 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(try header(cache), tableRows(doc, under: "min-heap cache").map(\.name))
         _ = try gclab(["pacer-sim", "--scenario", "steady", "--pacer", "go121", "--out", dir.appendingPathComponent("sim").path])
         XCTAssertEqual(try header(dir.appendingPathComponent("sim/cycles.csv")), tableRows(doc, under: "pacer-sim: cycles.csv").map(\.name))
+        // The concurrent collector's run, paced by go121 by default, rebuilt by pacer-sim --from-run.
+        _ = try gclab(["pacer-sim", "--from-run", dir.appendingPathComponent("run-concurrent").path, "--out", dir.appendingPathComponent("from-run").path])
+        XCTAssertEqual(try header(dir.appendingPathComponent("from-run/from-run.csv")), tableRows(doc, under: "from-run.csv").map(\.name))
         _ = try gclab(["tune", "--scenario", "steady", "--pacer", "go121", "--out", dir.appendingPathComponent("tune").path])
         XCTAssertEqual(try header(dir.appendingPathComponent("tune/tune.csv")), tableRows(doc, under: "tune: tune.csv").map(\.name))
     }
