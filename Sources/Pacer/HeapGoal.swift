@@ -31,12 +31,14 @@ public struct HeapGoal: Equatable, Sendable {
             gogcGoal = growth >= 9.0e18 - Double(marked) ? Int.max : marked + Int(growth)
             gogcGoal = max(gogcGoal, config.scaledHeapMinimum)
         }
-        var limitGoal: Int? = nil
-        if let limit = config.memoryLimit {
-            limitGoal = MemoryLimit.heapGoal(limit: limit, nonHeapBytes: nonHeap, heapMarked: marked,
-                                             headroomPercent: config.memoryLimitHeadroomPercent,
-                                             minHeadroom: config.memoryLimitMinHeadroom)
+        return HeapGoal(gogcGoal: gogcGoal, memoryLimitGoal: memoryLimitGoal(marked: marked, nonHeap: nonHeap, config: config))
+    }
+
+    /// The goal the soft memory limit allows after a cycle that marked `marked` bytes, or nil without a limit.
+    public static func memoryLimitGoal(marked: Int, nonHeap: Int, config: PacerConfig) -> Int? {
+        config.memoryLimit.map {
+            MemoryLimit.heapGoal(limit: $0, nonHeapBytes: nonHeap, heapMarked: marked,
+                                 headroomPercent: config.memoryLimitHeadroomPercent, minHeadroom: config.memoryLimitMinHeadroom)
         }
-        return HeapGoal(gogcGoal: gogcGoal, memoryLimitGoal: limitGoal)
     }
 }

@@ -81,13 +81,7 @@ public struct MemBalancerSizer: Equatable, Sendable {
         if let e = extraBytes(live: marked, c: config.memBalancerC) {
             goal = e >= 9.0e18 - Double(marked) ? Int.max : max(goal, marked + Int(e))
         }
-        goal = max(goal, marked)
-        var limitGoal: Int? = nil
-        if let limit = config.memoryLimit {
-            limitGoal = MemoryLimit.heapGoal(limit: limit, nonHeapBytes: nonHeap, heapMarked: marked,
-                                             headroomPercent: config.memoryLimitHeadroomPercent,
-                                             minHeadroom: config.memoryLimitMinHeadroom)
-        }
-        return HeapGoal(gogcGoal: goal, memoryLimitGoal: limitGoal)
+        return HeapGoal(gogcGoal: max(goal, marked),
+                        memoryLimitGoal: HeapGoal.memoryLimitGoal(marked: marked, nonHeap: nonHeap, config: config))
     }
 }

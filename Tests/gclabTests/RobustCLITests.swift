@@ -101,6 +101,50 @@ final class RobustCLITests: XCTestCase {
         try assertRefused(["pacer-sim", "--from-run", runDir.path] + o, mentions: "has no column start_ns")
     }
 
+    /// `matrix --slurm N` runs nothing and writes a job array and a merge job; run by hand as Slurm would
+    /// (each task with its SLURM_ARRAY_TASK_ID, then the merge), they give every run once. (.ci/slurm runs
+    /// them on a real Slurm.)
+    func testSlurmJobScripts() throws {
+        let dir = temp.appendingPathComponent("cluster")
+        let matrix = ["matrix", "--workloads", "gcbench,lru-cache", "--collectors", "stw", "--scale", "small", "--repeat", "2",
+                      "--cache", temp.appendingPathComponent("minheap.csv").path]
+        let written = try run(matrix + ["--slurm", "3", "--out", dir.path])
+        XCTAssertEqual(written.status, 0, written.stderr)
+        let array = try String(contentsOf: dir.appendingPathComponent("slurm/array.sh"), encoding: .utf8)
+        let merge = try String(contentsOf: dir.appendingPathComponent("slurm/merge.sh"), encoding: .utf8)
+        XCTAssertTrue(array.contains("#SBATCH --array=1-3"), array)
+        XCTAssertTrue(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\""), array)
+        XCTAssertTrue(merge.contains(" merge ") && merge.contains("shard-3") && merge.contains(" summarize "), merge)
+        XCTAssertTrue(written.stdout.contains("sbatch --dependency=afterok"), written.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path), "--slurm runs nothing here")
+
+        func bash(_ script: String, task: Int?) throws -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [dir.appendingPathComponent("slurm/\(script)").path]
+            var env = ProcessInfo.processInfo.environment
+            if let task { env["SLURM_ARRAY_TASK_ID"] = String(task) }
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        for task in 1...3 { XCTAssertEqual(try bash("array.sh", task: task), 0, "task \(task)") }
+        XCTAssertEqual(try bash("merge.sh", task: nil), 0)
+        let merged = try String(contentsOf: dir.appendingPathComponent("merged/summary.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst()
+        let ids = merged.map { $0.split(separator: ",")[0] }
+        XCTAssertEqual(ids.count, 4, "2 workloads x 2 repeats")
+        XCTAssertEqual(Set(ids).count, 4, "each run once")
+
+        let o = ["--out", temp.appendingPathComponent("none").path]
+        try assertRefused(matrix + ["--submit"] + o, mentions: "--submit goes with --slurm")
+        try assertRefused(matrix + ["--slurm", "0"] + o, mentions: "invalid --slurm")
+        try assertRefused(matrix + ["--slurm", "5"] + o, mentions: "more array tasks than the matrix has runs (4)")
+        try assertRefused(matrix + ["--slurm", "2", "--shard", "1/2"] + o, mentions: "neither --shard nor --resume")
+    }
+
     func testOptionsThatMustBeRefused() throws {
         let out = temp.appendingPathComponent("out")
         let o = ["--out", out.path]

@@ -36,6 +36,10 @@ enum MatrixCommand {
       --timeout SEC      kill a run after SEC seconds, status timeout (default 600)
       --cache FILE       min-heap cache (default results/minheap.csv)
       --quiet            no progress lines
+      --slurm N          run nothing here: write DIR/slurm/array.sh (a Slurm job array of N tasks, task i
+                         running --shard i/N into DIR/shard-i) and DIR/slurm/merge.sh (gclab merge into
+                         DIR/merged, then gclab summarize), and print them
+      --submit           with --slurm: submit both with sbatch, the merge after the array (afterok)
     SPEC.json: {"workloads": ["gcbench"], "collectors": "stw,concurrent", "repeat": 3, "verify": true}
     (keys are the option names; flags on the command line override the file)
     At most \(MatrixPlan.maxRuns) runs (configurations x repeats), counted before anything is expanded.
@@ -48,6 +52,17 @@ enum MatrixCommand {
         if spec.help { print(help); return }
         var plan = try MatrixPlan(spec)
         let dir = URL(fileURLWithPath: spec.out ?? defaultDirectory(shard: spec.shard))
+        if let tasks = spec.slurm {
+            guard tasks <= plan.runs.count else {
+                throw UsageError("--slurm \(tasks) asks for more array tasks than the matrix has runs (\(plan.runs.count))")
+            }
+            if plan.configs.contains(where: { $0.heapMultiple != nil }) {
+                try OutputDirectory.prepareFile(spec.cache, what: "--cache")
+                try plan.resolveHeaps(cache: URL(fileURLWithPath: spec.cache), timeout: spec.timeout, quiet: spec.quiet)
+            }
+            try SlurmJob.write(spec, tasks: tasks, submit: spec.submit, dir: dir.standardizedFileURL)
+            return
+        }
         // Everything that can be refused is refused before a file is created (MatrixDirectory.swift).
         try MatrixDirectory.check(dir, resume: spec.resume)
         if plan.configs.contains(where: { $0.heapMultiple != nil }) { try OutputDirectory.prepareFile(spec.cache, what: "--cache") }

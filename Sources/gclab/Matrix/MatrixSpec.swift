@@ -27,8 +27,8 @@ struct MatrixSpec {
     /// Single-valued `gclab run` options given to every run (where they apply).
     static let passThrough = ["scale", "seed", "mark-workers", "heap-minimum"]
     static let runFlags = ["verify", "unsafe"]
-    static let ownValueOptions = ["repeat", "out", "timeout", "shard", "cache"]
-    static let ownFlags = ["resume", "quiet", "help"]
+    static let ownValueOptions = ["repeat", "out", "timeout", "shard", "cache", "slurm"]
+    static let ownFlags = ["resume", "quiet", "help", "submit"]
     static var valueOptions: Set<String> { Set(dimensions.map(\.name) + dimensionAliases.keys + passThrough + ownValueOptions) }
     static var flagOptions: Set<String> { Set(runFlags + ownFlags) }
 
@@ -47,6 +47,10 @@ struct MatrixSpec {
     var quiet = false
     var help = false
     var cache = "results/minheap.csv"
+    /// `--slurm N`: write (not run) the matrix as a Slurm job array of N tasks (SlurmJob.swift).
+    var slurm: Int?
+    /// `--submit`: with --slurm, submit the job scripts with sbatch.
+    var submit = false
 
     /// Parses `gclab matrix [spec.json] [options]`. Flags override the same key in the spec file.
     static func parse(_ args: [String]) throws -> MatrixSpec {
@@ -109,6 +113,17 @@ struct MatrixSpec {
             out = o
         }
         if let c = values["cache"] { cache = c }
+        if let text = values["slurm"] {
+            guard let n = Int(text), (1...SlurmJob.maxTasks).contains(n) else {
+                throw UsageError("invalid --slurm '\(text)' (array tasks, 1...\(SlurmJob.maxTasks))")
+            }
+            slurm = n
+        }
+        submit = flags.contains("submit")
+        if submit && slurm == nil { throw UsageError("--submit goes with --slurm N (it submits the job array)") }
+        if slurm != nil && (values["shard"] != nil || flags.contains("resume")) {
+            throw UsageError("--slurm writes a job array whose tasks are the shards: give neither --shard nor --resume")
+        }
         resume = flags.contains("resume")
         quiet = flags.contains("quiet")
         help = flags.contains("help")
