@@ -16,6 +16,7 @@ commands:
   minheap     find a workload's smallest heap (binary search over --heap-max), cached for --heap 2.5x
   summarize   a matrix's summary.csv as a table, one row per configuration
   merge       join the summary.csv files of matrix shards
+  report      DIR/report.html: plots of a run or a matrix (inline SVG, opens from disk)
   stress      random verified runs of every collector, barrier and option; failures with their commands
   fuzz        the parsers under libFuzzer (a build made by .ci/fuzz), or replay inputs through them
   help        this text; `gclab help <command>` is `gclab <command> --help`
@@ -37,6 +38,7 @@ let commands: [String: ([String]) throws -> Void] = [
     "run": RunCommand.main, "bench": BenchCommand.main, "list": ListCommand.main, "pacer-sim": PacerSimCommand.main,
     "tune": TuneCommand.main, "matrix": MatrixCommand.main, "minheap": MinHeapCommand.main,
     "summarize": SummarizeCommand.main, "merge": MergeCommand.main, "stress": StressCommand.main, "fuzz": FuzzCommand.main,
+    "report": ReportCommand.main,
 ]
 let rest = Array(arguments.dropFirst())
 do {

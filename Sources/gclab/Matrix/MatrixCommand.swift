@@ -40,6 +40,7 @@ enum MatrixCommand {
                          running --shard i/N into DIR/shard-i) and DIR/slurm/merge.sh (gclab merge into
                          DIR/merged, then gclab summarize), and print them
       --submit           with --slurm: submit both with sbatch, the merge after the array (afterok)
+      --report           at the end, write DIR/report.html and each run's report.html (gclab report)
     SPEC.json: {"workloads": ["gcbench"], "collectors": "stw,concurrent", "repeat": 3, "verify": true}
     (keys are the option names; flags on the command line override the file)
     At most \(MatrixPlan.maxRuns) runs (configurations x repeats), counted before anything is expanded.
@@ -100,6 +101,10 @@ enum MatrixCommand {
                 let eta = left == 0 ? "" : ", ETA " + duration(Date().timeIntervalSince(start) / Double(executed) * Double(left))
                 progress("\(status(of: row, plan: plan)) " + String(format: "%.1f s", outcome.seconds) + eta + "\n")
             }
+        }
+        if spec.report {
+            let page = try ReportCommand.write(dir)
+            if !spec.quiet { progress("report: \(page)\n") }
         }
         if !spec.quiet {
             let statuses = rows.compactMap { $0 }.map { status(of: $0, plan: plan) }

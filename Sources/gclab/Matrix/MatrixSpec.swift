@@ -28,7 +28,7 @@ struct MatrixSpec {
     static let passThrough = ["scale", "seed", "mark-workers", "heap-minimum"]
     static let runFlags = ["verify", "unsafe"]
     static let ownValueOptions = ["repeat", "out", "timeout", "shard", "cache", "slurm"]
-    static let ownFlags = ["resume", "quiet", "help", "submit"]
+    static let ownFlags = ["resume", "quiet", "help", "submit", "report"]
     static var valueOptions: Set<String> { Set(dimensions.map(\.name) + dimensionAliases.keys + passThrough + ownValueOptions) }
     static var flagOptions: Set<String> { Set(runFlags + ownFlags) }
 
@@ -51,6 +51,8 @@ struct MatrixSpec {
     var slurm: Int?
     /// `--submit`: with --slurm, submit the job scripts with sbatch.
     var submit = false
+    /// `--report`: write DIR/report.html (gclab report) when the matrix is done.
+    var report = false
 
     /// Parses `gclab matrix [spec.json] [options]`. Flags override the same key in the spec file.
     static func parse(_ args: [String]) throws -> MatrixSpec {
@@ -120,6 +122,7 @@ struct MatrixSpec {
             slurm = n
         }
         submit = flags.contains("submit")
+        report = flags.contains("report")
         if submit && slurm == nil { throw UsageError("--submit goes with --slurm N (it submits the job array)") }
         if slurm != nil && (values["shard"] != nil || flags.contains("resume")) {
             throw UsageError("--slurm writes a job array whose tasks are the shards: give neither --shard nor --resume")

@@ -2,7 +2,7 @@
 //
 // It writes DIR/slurm/array.sh, a job array of N tasks in which task i runs `gclab matrix` on the same
 // matrix with `--shard i/N --out DIR/shard-i`, and DIR/slurm/merge.sh, which joins the shards' summaries
-// with `gclab merge` into DIR/merged and prints `gclab summarize` of it; it prints both scripts so they
+// with `gclab merge` into DIR/merged, prints `gclab summarize` of it and writes its `gclab report`; it prints both scripts so they
 // can be adapted to a site (partition, time limit, account: add #SBATCH lines). With --submit it submits
 // them with sbatch, the merge job with --dependency=afterok on the array, and prints the job ids.
 // The matrix is expanded and validated first, and heap multiples are resolved here into the min-heap
@@ -43,10 +43,11 @@ enum SlurmJob {
         #SBATCH --ntasks=1
         #SBATCH --output=\(slurm.path)/merge.out
         # After every task of the array (sbatch --dependency=afterok:ARRAY_JOB_ID): the shards' summaries
-        # joined into one, and its summary table.
+        # joined into one, its summary table, and DIR/merged/report.html.
         set -euo pipefail
         \(quote(gclab)) merge \(shards) --out \(quote(dir.path + "/merged"))
         \(quote(gclab)) summarize \(quote(dir.path + "/merged"))
+        \(quote(gclab)) report \(quote(dir.path + "/merged"))
 
         """
         let arrayPath = slurm.appendingPathComponent("array.sh"), mergePath = slurm.appendingPathComponent("merge.sh")
