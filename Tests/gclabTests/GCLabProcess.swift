@@ -36,3 +36,16 @@ enum GCLabProcess {
                            stderr: String(decoding: e, as: UTF8.self))
     }
 }
+
+/// A test case with a fresh directory, `temp`, for what its tests write; removed after each test.
+class TemporaryDirectoryTestCase: XCTestCase {
+    /// This test's own directory.
+    var temp: URL!
+
+    override func setUpWithError() throws {
+        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-\(type(of: self))-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
+}

@@ -4,19 +4,10 @@
 import Foundation
 import XCTest
 
-final class MatrixTests: XCTestCase {
+final class MatrixTests: TemporaryDirectoryTestCase {
     var gclab: URL { GCLabProcess.binary }
 
     func run(_ args: [String]) throws -> GCLabResult { try GCLabProcess.run(args) }
-
-    var temp: URL!
-
-    override func setUpWithError() throws {
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-matrix-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
 
     /// Header and rows (as column → value) of a CSV file; quoted fields allowed.
     func csv(_ url: URL) throws -> (header: [String], rows: [[String: String]]) {

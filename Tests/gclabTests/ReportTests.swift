@@ -8,16 +8,7 @@ import FoundationXML
 #endif
 import XCTest
 
-final class ReportTests: XCTestCase {
-    var temp: URL!
-
-    override func setUpWithError() throws {
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
-
+final class ReportTests: TemporaryDirectoryTestCase {
     /// What a page holds: each series' name → its data-points, every data-column cell, every link.
     final class Page: NSObject, XMLParserDelegate {
         var series: [(name: String, points: Int)] = []

@@ -7,16 +7,7 @@ import Foundation
 import XCTest
 @testable import gclab
 
-final class RobustCLITests: XCTestCase {
-    var temp: URL!
-
-    override func setUpWithError() throws {
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-robust-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
-
+final class RobustCLITests: TemporaryDirectoryTestCase {
     func run(_ args: [String]) throws -> GCLabResult { try GCLabProcess.run(args) }
 
     /// Exit status 2, one `gclab: error:` line mentioning `mentions`, and `out` not created.
@@ -169,7 +160,7 @@ final class RobustCLITests: XCTestCase {
     }
 
     func testAcceptedSyntaxRuns() throws {
-        for command in ["run", "bench", "list", "pacer-sim", "tune", "matrix", "minheap", "summarize", "merge", "stress", "fuzz"] {
+        for command in ["run", "bench", "list", "pacer-sim", "tune", "matrix", "minheap", "summarize", "merge", "stress", "fuzz", "report"] {
             let help = try run(["help", command])
             XCTAssertEqual(help.status, 0, "help \(command): \(help.stderr)")
             XCTAssertTrue(help.stdout.contains("usage: gclab") || help.stdout.contains("gclab \(command)"), "help \(command): \(help.stdout)")

@@ -8,16 +8,7 @@ import Foundation
 import XCTest
 @testable import gclab
 
-final class StressTests: XCTestCase {
-    var temp: URL!
-
-    override func setUpWithError() throws {
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-stress-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
-
+final class StressTests: TemporaryDirectoryTestCase {
     /// Runs `gclab args`; after `deadline` seconds it is stopped (SIGTERM, then SIGKILL) and the test fails.
     func gclab(_ args: [String], deadline: Double = 180) throws -> GCLabResult {
         let name = UUID().uuidString

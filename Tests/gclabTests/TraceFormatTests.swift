@@ -8,16 +8,7 @@
 import Foundation
 import XCTest
 
-final class TraceFormatTests: XCTestCase {
-    var temp: URL!
-
-    override func setUpWithError() throws {
-        temp = FileManager.default.temporaryDirectory.appendingPathComponent("gclab-trace-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
-
+final class TraceFormatTests: TemporaryDirectoryTestCase {
     /// Every way the format can be broken in `url`, as messages (empty: valid).
     static func problems(_ url: URL) throws -> [String] {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
