@@ -45,26 +45,40 @@ enum PacerSimCommand {
         if parser.flag("list") { printList(); return }
         if let run = parser.string("from-run") { try fromRun(run, parser); return }
 
-        let scenario = try PacerOptions.scenario(parser)
         if parser.flag("print-scenario") {
-            print(scenario.fileText, terminator: "")
+            print(try PacerOptions.scenario(parser).fileText, terminator: "")
             return
         }
-        let kind = try PacerOptions.pacer(parser)
+        let request = try parse(parser)
         let out = try PacerOptions.outputDirectory(parser)
+
+        try OutputDirectory.prepare(out, what: "--out")
+        let result = try Simulator.run(scenario: request.scenario, kind: request.kind, config: request.config, options: request.options)
+        try result.csvTable.write(toDirectory: out, name: "cycles.csv")
+        let violated = report(result, kind: request.kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
+        if violated && parser.flag("strict") { throw BoundsViolated() }
+    }
+
+    /// A validated simulation of a named or file scenario (everything but the output directory).
+    struct Request {
+        var scenario: Scenario
+        var kind: PacerKind
+        var config: PacerConfig
+        var options: SimulationOptions
+    }
+
+    /// Reads and validates the options of a simulation (not --from-run): the one place they are checked,
+    /// shared by the command and the fuzz target.
+    static func parse(_ parser: OptionParser) throws -> Request {
+        let scenario = try PacerOptions.scenario(parser)
+        let kind = try PacerOptions.pacer(parser)
         let cycles = try parser.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
         let seed = try PacerOptions.seed(parser, default: 1)
         let noise = try parser.double("noise", default: 0, range: 0...1)
         var config = try PacerOptions.config(parser, scenario: scenario, kind: kind, allowRanges: false).base
         if parser.flag("no-cpu-limiter") { config.cpuLimiterEnabled = false }
         if let problem = config.validationError() { throw UsageError(problem) }
-
-        try OutputDirectory.prepare(out, what: "--out")
-        let options = SimulationOptions(cycles: cycles, seed: seed, noise: noise)
-        let result = try Simulator.run(scenario: scenario, kind: kind, config: config, options: options)
-        try result.csvTable.write(toDirectory: out, name: "cycles.csv")
-        let violated = report(result, kind: kind, path: (out as NSString).appendingPathComponent("cycles.csv"))
-        if violated && parser.flag("strict") { throw BoundsViolated() }
+        return Request(scenario: scenario, kind: kind, config: config, options: SimulationOptions(cycles: cycles, seed: seed, noise: noise))
     }
 
     /// `--from-run`: the run's program through the simulator, beside the run.

@@ -82,13 +82,17 @@ enum FuzzTarget {
                 let (values, flags) = try MatrixSpec.parseSpec(Array(input.dropFirst()), name: "spec.json")
                 try matrix(MatrixSpec(values: values.filter { $0.key != "out" }, flags: flags))
             case 3:
-                let o = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "cycles", "seed", "seeds", "noise"]).union(PacerOptions.parameterNames))
-                let scenario = try PacerOptions.scenario(o)
-                let kind = try PacerOptions.pacer(o)
-                _ = try o.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
-                _ = try o.double("noise", default: 0, range: 0...1)
-                let (base, _) = try PacerOptions.config(o, scenario: scenario, kind: kind, allowRanges: selector & 8 != 0)
-                _ = base.validationError()
+                if selector & 8 == 0 {  // pacer-sim, as the command reads it
+                    let o = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "cycles", "seed", "noise"]).union(PacerOptions.parameterNames),
+                                             flagOptions: ["no-cpu-limiter"])
+                    _ = try PacerSimCommand.parse(o)
+                } else {  // tune's ranges
+                    let o = try OptionParser(args, valueOptions: Set(["scenario", "pacer", "cycles", "seeds", "noise"]).union(PacerOptions.parameterNames))
+                    let scenario = try PacerOptions.scenario(o)
+                    let kind = try PacerOptions.pacer(o)
+                    _ = try o.int("cycles", default: scenario.defaultCycles, range: 1...100_000)
+                    _ = try PacerOptions.config(o, scenario: scenario, kind: kind, allowRanges: true).base.validationError()
+                }
             case 4:
                 let o = try OptionParser(args, valueOptions: StressCommand.valueOptions.subtracting(["out"]), flagOptions: StressCommand.flagOptions)
                 let options = try StressCommand.parse(o)
