@@ -11,7 +11,7 @@ extension TreadmillSpace {
     /// Marks a reached object: its cell goes from ecru straight to BLACK. True when this call moved it
     /// (the caller then scans it); false when it was already reached.
     func markReached(_ raw: UInt32) -> Bool {
-        let (c, cell) = locate(raw)
+        let (c, cell) = locateReached(raw)
         guard isEcruHint(c, cell) else { return false }
         lock(c)
         let moved = classes[c].ring.blacken(cell)
@@ -21,7 +21,7 @@ extension TreadmillSpace {
 
     /// True when the object was reached in this cycle (it is grey or black).
     func isReached(_ raw: UInt32) -> Bool {
-        let (c, cell) = locate(raw)
+        let (c, cell) = locateReached(raw)
         lock(c)
         let colour = classes[c].ring.colour(of: cell)
         unlock(c)

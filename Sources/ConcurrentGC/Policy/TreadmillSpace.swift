@@ -401,6 +401,26 @@ final class TreadmillSpace: @unchecked Sendable {
 
     // MARK: Finding cells
 
+    /// `locate` for a reference a marker found in a field, which an unsafe configuration (a barrier or
+    /// remembered set turned off) may have left pointing at memory reused since: the class and cell, or
+    /// a verify-mode stop (exit 3) naming the reference when no allocated cell holds it. The tables are
+    /// read inside their bounds either way, so a lost reference stops the run instead of crashing it.
+    func locateReached(_ raw: UInt32) -> (sizeClass: Int, cell: Int) {
+        let offset = Int(raw) &<< HeapGeometry.granuleShift
+        let entry: UInt64
+        if raw >= largeGranule {
+            let page = (offset &- largeStart) >> 12
+            entry = page < largePageCount ? pageTable[page].load(ordering: .acquiring) : 0
+        } else {
+            let block = offset >> HeapGeometry.blockShift
+            entry = block < blockTableCount ? blockTable[block].load(ordering: .acquiring) : 0
+        }
+        guard entry >> 32 != 0 else {
+            verifyFailure("a marker reached \(ObjectRef(raw: raw)), where no object is allocated: a reference the collector lost (freed or moved without it) and a mutator kept")
+        }
+        return locate(raw)
+    }
+
     /// The class and cell of the object at granule `raw`, which must be in this space.
     @inline(__always)
     func locate(_ raw: UInt32) -> (sizeClass: Int, cell: Int) {
