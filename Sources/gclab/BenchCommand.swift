@@ -61,6 +61,7 @@ enum BenchCommand {
         }
     }
 
+    /// The median of `xs` (0 when empty): the one the benchmarks, `summarize` and `report` show.
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)

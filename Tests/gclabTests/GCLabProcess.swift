@@ -2,6 +2,7 @@
 
 import Foundation
 import XCTest
+@testable import gclab
 
 /// What one `gclab` process did.
 struct GCLabResult {
@@ -48,4 +49,10 @@ class TemporaryDirectoryTestCase: XCTestCase {
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temp) }
+
+    /// Header and rows (as column → value) of a CSV file gclab wrote, read by gclab's own reader.
+    func csv(_ url: URL) throws -> (header: [String], rows: [[String: String]]) {
+        let file = try CSVFile.read(url)
+        return (file.header, file.records)
+    }
 }

@@ -9,28 +9,6 @@ final class MatrixTests: TemporaryDirectoryTestCase {
 
     func run(_ args: [String]) throws -> GCLabResult { try GCLabProcess.run(args) }
 
-    /// Header and rows (as column → value) of a CSV file; quoted fields allowed.
-    func csv(_ url: URL) throws -> (header: [String], rows: [[String: String]]) {
-        var lines: [[String]] = [], row: [String] = [], field = "", quoted = false, previous: Character?
-        for c in try String(contentsOf: url, encoding: .utf8) {
-            if quoted {
-                if c == "\"" { quoted = false } else { field.append(c) }
-            } else if c == "\"" {
-                if previous == "\"" { field.append(c) }  // "" inside a quoted field
-                quoted = true
-            } else if c == "," {
-                row.append(field); field = ""
-            } else if c == "\n" {
-                row.append(field); lines.append(row); row = []; field = ""
-            } else {
-                field.append(c)
-            }
-            previous = c
-        }
-        guard let header = lines.first else { return ([], []) }
-        for line in lines { XCTAssertEqual(line.count, header.count, "\(url.path): \(line)") }
-        return (header, lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) })
-    }
 
     let small = ["--workloads", "gcbench", "--scale", "small", "--heap-minimum", "256K"]
     let grid = ["--collectors", "stw,concurrent", "--barriers", "yuasa,dijkstra", "--repeat", "2"]

@@ -40,10 +40,7 @@ final class ReportTests: TemporaryDirectoryTestCase {
         return page
     }
 
-    func rows(_ file: URL) throws -> [[String: String]] {
-        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
-    }
+    func rows(_ file: URL) throws -> [[String: String]] { try csv(file).rows }
 
     func testRunReport() throws {
         let run = temp.appendingPathComponent("run")

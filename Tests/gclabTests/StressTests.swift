@@ -35,12 +35,6 @@ final class StressTests: TemporaryDirectoryTestCase {
                            stderr: try String(contentsOf: errURL, encoding: .utf8))
     }
 
-    /// The rows of a CSV file gclab wrote, as column → value.
-    func csv(_ url: URL) throws -> (header: [String], rows: [[String: String]]) {
-        let file = try CSVFile.read(url)
-        return (file.header, file.records)
-    }
-
     /// The `gclab run ...` commands of a dry run, one per draw.
     func drawnCommands(_ output: String) -> [String] {
         output.split(separator: "\n").filter { $0.hasPrefix("run ") }.map { String($0[$0.range(of: ": gclab run ")!.lowerBound...].dropFirst(2)) }

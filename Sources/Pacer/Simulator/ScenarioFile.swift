@@ -123,18 +123,33 @@ extension Signal {
     }
 }
 
+extension BoundMetric {
+    /// Every metric once, as a file names it (the parameters of the two that take one are read apart).
+    static let fileForms: [BoundMetric] = [.utilization, .utilizationChange, .utilizationChangeFrom(cycle: 1), .peakOverGoal,
+                                           .goalOverMemoryLimitGoal, .goalOverMarked, .gcCPUFraction(window: 1)]
+
+    /// The metric's name in a scenario file.
+    var fileName: String {
+        switch self {
+        case .utilization: return "utilization"
+        case .utilizationChange: return "utilization_change"
+        case .utilizationChangeFrom: return "utilization_change_from"
+        case .peakOverGoal: return "peak_over_goal"
+        case .goalOverMemoryLimitGoal: return "goal_over_memory_limit_goal"
+        case .goalOverMarked: return "goal_over_marked"
+        case .gcCPUFraction: return "gc_cpu_fraction"
+        }
+    }
+}
+
 extension Bound {
     /// The bound in the scenario-file form (one line).
     public var fileText: String {
-        var metricFields: String
+        var metricFields = "\"metric\": \(quote(metric.fileName))"
         switch metric {
-        case .utilization: metricFields = "\"metric\": \"utilization\""
-        case .utilizationChange: metricFields = "\"metric\": \"utilization_change\""
-        case .utilizationChangeFrom(let c): metricFields = "\"metric\": \"utilization_change_from\", \"reference_cycle\": \(c)"
-        case .peakOverGoal: metricFields = "\"metric\": \"peak_over_goal\""
-        case .goalOverMemoryLimitGoal: metricFields = "\"metric\": \"goal_over_memory_limit_goal\""
-        case .goalOverMarked: metricFields = "\"metric\": \"goal_over_marked\""
-        case .gcCPUFraction(let w): metricFields = "\"metric\": \"gc_cpu_fraction\", \"window\": \(w)"
+        case .utilizationChangeFrom(let c): metricFields += ", \"reference_cycle\": \(c)"
+        case .gcCPUFraction(let w): metricFields += ", \"window\": \(w)"
+        default: break
         }
         let pacerNames = PacerKind.allCases.filter(pacers.contains).map { quote($0.rawValue) }.joined(separator: ", ")
         return "{\(metricFields), \"cycles\": [\(cycles.lowerBound), \(cycles.upperBound)], "
@@ -288,18 +303,15 @@ private func bound(_ v: JSONValue, _ path: String) throws -> Bound {
     let o = try FileObject(v, path: path)
     try o.allow(["metric", "reference_cycle", "window", "cycles", "range", "pacers", "from_go", "note"])
     guard let name = try o.string("metric") else { throw ScenarioFileError(join(path, "metric"), "required") }
-    let metric: BoundMetric
-    switch name {
-    case "utilization": metric = .utilization
-    case "utilization_change": metric = .utilizationChange
-    case "utilization_change_from":
+    guard var metric = BoundMetric.fileForms.first(where: { $0.fileName == name }) else {
+        throw ScenarioFileError(join(path, "metric"), "unknown metric '\(name)' (expected one of: \(BoundMetric.fileForms.map(\.fileName).joined(separator: ", ")))")
+    }
+    switch metric {
+    case .utilizationChangeFrom:
         metric = .utilizationChangeFrom(cycle: try required(o, "reference_cycle") { try wholeNumber($0, $1, 1...1_000_000) })
-    case "peak_over_goal": metric = .peakOverGoal
-    case "goal_over_memory_limit_goal": metric = .goalOverMemoryLimitGoal
-    case "goal_over_marked": metric = .goalOverMarked
-    case "gc_cpu_fraction": metric = .gcCPUFraction(window: try required(o, "window") { try wholeNumber($0, $1, 1...1_000_000) })
-    default:
-        throw ScenarioFileError(join(path, "metric"), "unknown metric '\(name)' (expected utilization, utilization_change, utilization_change_from, peak_over_goal, goal_over_memory_limit_goal, goal_over_marked or gc_cpu_fraction)")
+    case .gcCPUFraction:
+        metric = .gcCPUFraction(window: try required(o, "window") { try wholeNumber($0, $1, 1...1_000_000) })
+    default: break
     }
     if o["reference_cycle"] != nil, name != "utilization_change_from" {
         throw ScenarioFileError(join(path, "reference_cycle"), "only for metric utilization_change_from")

@@ -70,8 +70,7 @@ enum SummarizeCommand {
     static func spread(_ values: [Double], decimals: Int, isCount: Bool) -> String {
         guard !values.isEmpty else { return "-" }
         let sorted = values.sorted()
-        let mid = sorted.count / 2
-        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        let median = BenchCommand.median(sorted)
         func f(_ x: Double) -> String {
             let d = isCount && x != x.rounded() ? 1 : decimals  // a median between two counts
             return String(format: "%.\(d)f", x)

@@ -51,7 +51,7 @@ enum MatrixReport {
                 for (i, c) in configs.enumerated() {
                     let mine = rows.filter { label($0) == c && $0["status"] == "ok" }
                     let points = mine.compactMap { r in value(r, m.column).flatMap { v in MatrixSpec.heapMultiple(r["heap"] ?? "").map { ($0, v * m.scale) } } }
-                    let medians = Dictionary(grouping: points, by: \.0).map { ($0.key, median($0.value.map(\.1))) }.sorted { $0.0 < $1.0 }
+                    let medians = Dictionary(grouping: points, by: \.0).map { ($0.key, BenchCommand.median($0.value.map(\.1))) }.sorted { $0.0 < $1.0 }
                     let color = SVGPlot.palette[i % SVGPlot.palette.count]
                     plot.series.append(.init(name: short(c), points: medians, style: .line, color: color))
                     plot.series.append(.init(name: short(c) + " runs", points: points, style: .dots, color: color))
@@ -64,7 +64,7 @@ enum MatrixReport {
                                          labels: ok.compactMap { r in value(r, m.column).map { _ in "\(r["run_id"] ?? ""): \(r[m.column] ?? "")" } }))
                 let medians = configs.indices.compactMap { i -> (x: Double, y: Double)? in
                     let v = points.filter { $0.0 == Double(i) }.map(\.1)
-                    return v.isEmpty ? nil : (Double(i), median(v))
+                    return v.isEmpty ? nil : (Double(i), BenchCommand.median(v))
                 }
                 plot.series.append(.init(name: "median", points: medians, style: .dots, color: SVGPlot.palette[1]))
             }
@@ -120,11 +120,6 @@ enum MatrixReport {
         var i = 0
         while i < min(t.count, b.count) && t[i] == b[i] { i += 1 }
         return (Array(repeating: "..", count: b.count - i) + t[i...]).joined(separator: "/")
-    }
-
-    private static func median(_ v: [Double]) -> Double {
-        let s = v.sorted()
-        return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
 
